@@ -1,0 +1,10 @@
+/** Injection token of the options object given to `forRoot()` / returned by `forRootAsync()`'s factory. */
+export const CHONRY_SMS_MODULE_OPTIONS = 'CHONRY_SMS:MODULE_OPTIONS';
+/** Injection token of the checked options with their defaults applied (see `ResolvedChonrySmsOptions`). */
+export const CHONRY_SMS_RESOLVED_OPTIONS = 'CHONRY_SMS:RESOLVED_OPTIONS';
+
+export const CHONRY_DEFAULT_BASE_URL = 'https://intlapi.1cloudsp.com';
+export const CHONRY_SEND_PATH = '/intl/api/v2/send';
+export const CHONRY_DEFAULT_TIMEOUT_MS = 10_000;
+export const CHONRY_DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+export const CHONRY_LOGGER_CONTEXT = 'ChonrySms';

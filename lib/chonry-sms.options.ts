@@ -1,0 +1,115 @@
+import { inspect } from 'node:util';
+import {
+  CHONRY_DEFAULT_BASE_URL,
+  CHONRY_DEFAULT_TIME_ZONE,
+  CHONRY_DEFAULT_TIMEOUT_MS,
+  CHONRY_SEND_PATH,
+} from './chonry-sms.constants';
+import { ChonrySmsConfigError } from './errors';
+import type { ChonrySmsModuleOptions } from './interfaces';
+import { isKnownTimeZone, shortTextProblem } from './validation';
+
+/** Holds the account credentials; the secret is a private field, invisible to inspect and JSON. */
+export class ChonrySmsCredentials {
+  readonly #secret: string;
+
+  constructor(
+    readonly accessKey: string,
+    secret: string,
+  ) {
+    this.#secret = secret;
+  }
+
+  /** @internal Only the form encoder reads this. */
+  revealSecret(): string {
+    return this.#secret;
+  }
+
+  toJSON(): object {
+    return { accessKey: this.accessKey, secret: '[redacted]' };
+  }
+
+  [inspect.custom](): string {
+    return `ChonrySmsCredentials { accessKey: ${JSON.stringify(this.accessKey)}, secret: [redacted] }`;
+  }
+}
+
+/** The module's options after checking, with defaults applied. */
+export interface ResolvedChonrySmsOptions {
+  readonly credentials: ChonrySmsCredentials;
+  readonly baseUrl: string;
+  /** `baseUrl` + the send path. */
+  readonly sendUrl: string;
+  readonly timeout: number;
+  readonly timeZone: string;
+  readonly defaults: { readonly templateId?: string; readonly sign?: string; readonly senderId?: string };
+}
+
+function requireString(options: Record<string, unknown>, key: string): string {
+  const value = options[key];
+  if (value === undefined || value === null || value === '') {
+    throw new ChonrySmsConfigError(key, 'is required (a non-empty string)');
+  }
+  if (typeof value !== 'string') throw new ChonrySmsConfigError(key, `must be a string (got ${typeof value})`);
+  if (value.trim() !== value || /[\u0000-\u001F\u007F]/.test(value)) {
+    throw new ChonrySmsConfigError(key, 'must not contain surrounding spaces or control characters');
+  }
+  return value;
+}
+
+function optionalShortText(options: Record<string, unknown>, key: string): string | undefined {
+  const value = options[key];
+  if (value === undefined || value === null) return undefined;
+  const problem = shortTextProblem(value);
+  if (problem) throw new ChonrySmsConfigError(key, problem);
+  return value as string;
+}
+
+/** Checks the options given to the module; throws `ChonrySmsConfigError` naming the first bad one. */
+export function resolveChonrySmsOptions(options: ChonrySmsModuleOptions | undefined | null): ResolvedChonrySmsOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ChonrySmsConfigError('options', 'must be an object with at least accessKey and secret');
+  }
+  const o = options as unknown as Record<string, unknown>;
+  const accessKey = requireString(o, 'accessKey');
+  const secret = requireString(o, 'secret');
+
+  const rawBase = o.baseUrl ?? CHONRY_DEFAULT_BASE_URL;
+  let base: URL;
+  try {
+    if (typeof rawBase !== 'string') throw new TypeError();
+    base = new URL(rawBase);
+  } catch {
+    throw new ChonrySmsConfigError('baseUrl', 'must be an absolute http(s) URL such as https://intlapi.1cloudsp.com');
+  }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+    throw new ChonrySmsConfigError('baseUrl', 'must use http: or https:');
+  }
+  if (base.username || base.password || base.search || base.hash) {
+    throw new ChonrySmsConfigError('baseUrl', 'must not contain credentials, a query or a fragment');
+  }
+  const baseUrl = base.href.replace(/\/+$/, '');
+
+  const timeout = o.timeout ?? CHONRY_DEFAULT_TIMEOUT_MS;
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 600_000) {
+    throw new ChonrySmsConfigError('timeout', `must be a whole number of milliseconds from 1 to 600000 (got ${String(timeout)})`);
+  }
+
+  const timeZone = o.timeZone ?? CHONRY_DEFAULT_TIME_ZONE;
+  if (typeof timeZone !== 'string' || !isKnownTimeZone(timeZone)) {
+    throw new ChonrySmsConfigError('timeZone', `must be an IANA time zone such as Asia/Shanghai (got ${JSON.stringify(String(timeZone)).slice(0, 60)})`);
+  }
+
+  return Object.freeze({
+    credentials: new ChonrySmsCredentials(accessKey, secret),
+    baseUrl,
+    sendUrl: baseUrl + CHONRY_SEND_PATH,
+    timeout,
+    timeZone,
+    defaults: Object.freeze({
+      templateId: optionalShortText(o, 'templateId'),
+      sign: optionalShortText(o, 'sign'),
+      senderId: optionalShortText(o, 'senderId'),
+    }),
+  });
+}

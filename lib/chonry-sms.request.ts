@@ -1,0 +1,46 @@
+import type { ResolvedChonrySmsOptions } from './chonry-sms.options';
+import { checkedField, ChonrySmsSendOptionsDto } from './dto';
+import { encodeSendForm, personalizedData, WireFields } from './transport/form-encoding';
+import { joinVariables, PersonalizedMessage, toProviderTime } from './validation';
+
+/** The fields every send shares, with the module's defaults applied. */
+export function commonWireFields(dto: ChonrySmsSendOptionsDto, options: ResolvedChonrySmsOptions): WireFields {
+  return {
+    sign: dto.sign ?? options.defaults.sign,
+    templateId: dto.templateId ?? options.defaults.templateId,
+    scheduleSendTime:
+      dto.scheduleSendTime === undefined || dto.scheduleSendTime === null
+        ? undefined
+        : toProviderTime(dto.scheduleSendTime, options.timeZone),
+    senderId: dto.senderId ?? options.defaults.senderId,
+  };
+}
+
+/** The value a field check normalised (e.g. mobiles without duplicates), falling back to the raw one. */
+export function normalizedField<T>(dto: object, property: string): T {
+  return (checkedField<T>(dto, property)?.value ?? (dto as Record<string, unknown>)[property]) as T;
+}
+
+export function plainSendBody(
+  options: ResolvedChonrySmsOptions,
+  common: WireFields,
+  mobiles: readonly string[],
+  content: string,
+): string {
+  const { credentials } = options;
+  return encodeSendForm(credentials.accessKey, credentials.revealSecret(), {
+    ...common,
+    mobile: mobiles.join(','),
+    content,
+  });
+}
+
+export function personalizedSendBody(
+  options: ResolvedChonrySmsOptions,
+  common: WireFields,
+  messages: readonly PersonalizedMessage[],
+): string {
+  const { credentials } = options;
+  const data = personalizedData(messages.map((m) => [m.mobile, joinVariables(m.variables)] as const));
+  return encodeSendForm(credentials.accessKey, credentials.revealSecret(), { ...common, data });
+}

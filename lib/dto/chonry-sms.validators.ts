@@ -1,0 +1,84 @@
+import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import {
+  Checked,
+  checkMessages,
+  checkMobiles,
+  checkVariables,
+  Problem,
+  scheduleTimeProblem,
+  shortTextProblem,
+} from '../validation';
+
+/**
+ * class-validator decorators backed by the module's own field checks, so a controller's
+ * ValidationPipe and the service give the same verdicts and messages. Array fields are checked as
+ * one value (not one nested class instance per element) to stay cheap at the provider's limits.
+ */
+
+// What each check found, per validated object and property, so the service can reuse the
+// normalised value and the structured problems without checking twice.
+const results = new WeakMap<object, Map<string, Checked<unknown>>>();
+
+export function checkedField<T>(object: object, property: string): Checked<T> | undefined {
+  return results.get(object)?.get(property) as Checked<T> | undefined;
+}
+
+function fieldDecorator(
+  name: string,
+  check: (value: unknown, property: string) => Checked<unknown>,
+  validationOptions?: ValidationOptions,
+): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: validationOptions,
+      validator: {
+        validate(value: unknown, args: ValidationArguments): boolean {
+          const checked = check(value, args.property);
+          let byProperty = results.get(args.object);
+          if (!byProperty) results.set(args.object, (byProperty = new Map()));
+          byProperty.set(args.property, checked);
+          return checked.problems.length === 0;
+        },
+        defaultMessage(args: ValidationArguments): string {
+          const problems = checkedField(args.object, args.property)?.problems ?? [];
+          return problems.map((p: Problem) => `${p.path}: ${p.message}`).join('; ');
+        },
+      },
+    });
+  };
+}
+
+function scalar(problemOf: (value: unknown) => string | undefined) {
+  return (value: unknown, property: string): Checked<unknown> => {
+    const message = problemOf(value);
+    return { value, problems: message ? [{ path: property, message }] : [] };
+  };
+}
+
+/** 1..`max` phone numbers, each valid in its country's numbering plan. */
+export function IsChonryMobiles(max?: number, options?: ValidationOptions): PropertyDecorator {
+  return fieldDecorator('isChonryMobiles', (v, p) => checkMobiles(v, p, max), options);
+}
+
+/** 1..`max` `{ mobile, variables }` with unique, valid mobiles. */
+export function IsChonryMessages(max?: number, options?: ValidationOptions): PropertyDecorator {
+  return fieldDecorator('isChonryMessages', (v, p) => checkMessages(v, p, max), options);
+}
+
+/** A non-empty list of template variables that survive the provider's `##`/`$$` splitting. */
+export function IsChonryVariables(options?: ValidationOptions): PropertyDecorator {
+  return fieldDecorator('isChonryVariables', checkVariables, options);
+}
+
+/** A `Date`, or a real `yyyy-MM-dd HH:mm:ss` time. */
+export function IsChonryScheduleTime(options?: ValidationOptions): PropertyDecorator {
+  return fieldDecorator('isChonryScheduleTime', scalar(scheduleTimeProblem), options);
+}
+
+/** A short non-empty string (templateId, sign, senderId). */
+export function IsChonryShortText(options?: ValidationOptions): PropertyDecorator {
+  return fieldDecorator('isChonryShortText', scalar(shortTextProblem), options);
+}

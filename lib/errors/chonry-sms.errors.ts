@@ -1,0 +1,112 @@
+import { describeProviderCode } from './provider-codes';
+
+/**
+ * Whether a failed request may have reached the provider.
+ * - `not-sent`: provably never reached it (refused before sending, or rejected by the provider);
+ *   safe to retry.
+ * - `unknown`: the request may have been accepted (a timeout or reset after it was written);
+ *   retrying may send the message twice.
+ */
+export type ChonrySmsDelivery = 'not-sent' | 'unknown';
+
+/** One problem found in a call's input; `path` names the field and position, e.g. `mobiles[3]`. */
+export interface ChonrySmsValidationProblem {
+  path: string;
+  message: string;
+}
+
+/** Base class of every error the module throws. It never carries the secret or a raw axios error. */
+export abstract class ChonrySmsError extends Error {
+  abstract readonly delivery: ChonrySmsDelivery;
+
+  protected constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { ...(this as object), name: this.name, message: this.message };
+  }
+}
+
+/** Thrown at start-up for missing or invalid module options. Names the option; never prints the secret. */
+export class ChonrySmsConfigError extends ChonrySmsError {
+  readonly delivery = 'not-sent' as const;
+
+  constructor(
+    readonly option: string,
+    detail: string,
+  ) {
+    super(`ChonrySmsModule option '${option}' ${detail}`);
+  }
+}
+
+const MAX_PROBLEMS_IN_MESSAGE = 10;
+
+/** The input was refused before any network I/O; `problems` lists everything found. */
+export class ChonrySmsValidationError extends ChonrySmsError {
+  readonly delivery = 'not-sent' as const;
+  readonly problems: readonly ChonrySmsValidationProblem[];
+
+  constructor(problems: readonly ChonrySmsValidationProblem[]) {
+    const shown = problems.slice(0, MAX_PROBLEMS_IN_MESSAGE).map((p) => `${p.path}: ${p.message}`);
+    const more = problems.length - shown.length;
+    super(
+      `Invalid SMS input (${problems.length} problem${problems.length === 1 ? '' : 's'}): ` +
+        shown.join('; ') +
+        (more > 0 ? `; and ${more} more` : ''),
+    );
+    this.problems = problems;
+  }
+}
+
+/** The provider answered with a non-zero `code`: it rejected the request, nothing was sent. */
+export class ChonrySmsApiError extends ChonrySmsError {
+  readonly delivery = 'not-sent' as const;
+  /** The known meaning of `code`, or undefined for a code not in the table. */
+  readonly meaning: string | undefined;
+
+  constructor(
+    readonly code: string,
+    readonly providerMessage: string,
+  ) {
+    const meaning = describeProviderCode(code);
+    super(
+      `Chonry rejected the request: code ${code}` +
+        (meaning ? ` (${meaning})` : ' (unknown code)') +
+        (providerMessage ? `: ${providerMessage}` : ''),
+    );
+    this.meaning = meaning;
+  }
+}
+
+export type ChonrySmsTransportFailure =
+  | 'connection-refused'
+  | 'dns'
+  | 'tls'
+  | 'network'
+  | 'timeout'
+  | 'connection-reset'
+  | 'http-status'
+  | 'bad-response'
+  | 'shutdown';
+
+/** The exchange with the provider failed; `delivery` says whether the message may have gone out. */
+export class ChonrySmsTransportError extends ChonrySmsError {
+  constructor(
+    readonly kind: ChonrySmsTransportFailure,
+    readonly delivery: ChonrySmsDelivery,
+    detail: string,
+    /** HTTP status, when the provider (or a proxy) answered with one. */
+    readonly status?: number,
+    /** The system error code (`ECONNREFUSED`, …), when there was one. */
+    readonly errno?: string,
+  ) {
+    super(
+      `Chonry request failed (${kind}): ${detail}. ` +
+        (delivery === 'not-sent'
+          ? 'The request never reached the provider; it is safe to retry.'
+          : 'The provider may have accepted it; retrying may send the message twice.'),
+    );
+  }
+}

@@ -1,0 +1,2 @@
+export * from './chonry-sms.errors';
+export * from './provider-codes';

@@ -1,0 +1,11 @@
+export * from './chonry-sms.constants';
+export * from './chonry-sms.decorators';
+export * from './chonry-sms.module';
+export { ChonrySmsModuleExtras, CHONRY_SMS_OPTIONS_TYPE, CHONRY_SMS_ASYNC_OPTIONS_TYPE } from './chonry-sms.module-definition';
+export { ChonrySmsCredentials, ResolvedChonrySmsOptions, resolveChonrySmsOptions } from './chonry-sms.options';
+export * from './chonry-sms.service';
+export * from './dto';
+export * from './errors';
+export * from './interfaces';
+export { ChonrySmsTransport, ChonrySmsTransportRecord } from './transport/chonry-sms.transport';
+export { MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, normalizeMobile } from './validation';

@@ -1,0 +1,17 @@
+/** What `ChonrySmsModule.forRoot()` / `forRootAsync()` accept. */
+export interface ChonrySmsModuleOptions {
+  /** Account access key (the provider's `accesskey`). */
+  accessKey: string;
+  /** Account secret. Never logged, never put in an error or a health report. */
+  secret: string;
+  /** Gateway origin; default `https://intlapi.1cloudsp.com`. Plain `http:` only if you set it. */
+  baseUrl?: string;
+  /** Deadline for one request, in ms, from start to full response; default 10000. */
+  timeout?: number;
+  /** Defaults used when a send does not name its own. */
+  templateId?: string;
+  sign?: string;
+  senderId?: string;
+  /** IANA zone in which a `Date` `scheduleSendTime` is written; default `Asia/Shanghai`. */
+  timeZone?: string;
+}

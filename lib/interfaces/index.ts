@@ -1,0 +1,2 @@
+export * from './chonry-sms-options.interface';
+export * from './send-result.interface';

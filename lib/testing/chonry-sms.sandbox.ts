@@ -1,0 +1,318 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { CHONRY_SEND_PATH } from '../chonry-sms.constants';
+import { CHONRY_ERROR_CODES } from '../errors/provider-codes';
+
+/** Credentials the sandbox accepts; any others get the provider's 9006. */
+export interface ChonrySmsSandboxOptions {
+  accessKey?: string;
+  secret?: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Keep one `messages` entry per accepted recipient (default true); counts are kept either way. */
+  recordMessages?: boolean;
+}
+
+/** One request as the sandbox received and decoded it. */
+export interface SandboxRequest {
+  at: Date;
+  method: string;
+  path: string;
+  /** The body exactly as received. */
+  rawBody: string;
+  /** Form fields decoded once (the secret replaced by `[redacted]`); `content`/`data` decoded twice. */
+  fields: Record<string, string>;
+  /** The answer it gave (or would have, for dropped connections). */
+  reply: { status: number; code?: string; msg?: string; batchId?: string };
+  fault?: SandboxFault['kind'];
+}
+
+/** One accepted recipient: what the provider would deliver. */
+export interface SandboxMessage {
+  mobile: string;
+  variables: string[];
+  templateId?: string;
+  sign?: string;
+  scheduleSendTime?: string;
+  senderId?: string;
+  batchId: string;
+}
+
+/** A misbehaviour to inject into the next requests. */
+export type SandboxFault =
+  | { kind: 'status'; status: number; body?: string }
+  | { kind: 'body'; body: string; contentType?: string }
+  | { kind: 'code'; code: string; msg?: string }
+  /** Accepts the request, then answers only after `ms`. */
+  | { kind: 'delay'; ms: number }
+  /** Destroys the connection as soon as the request arrives; nothing is accepted. */
+  | { kind: 'drop' }
+  /** Accepts the request, writes half the answer, then resets the connection. */
+  | { kind: 'reset-mid-response' };
+
+const TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+const MOBILE = /^[1-9]\d{5,14}$/;
+const SEPARATOR = /##|\$\$/;
+
+/** `java.net.URLDecoder.decode`: `+` is a space, `%XX` are UTF-8 bytes. Throws on malformed input. */
+export function formDecode(s: string): string {
+  return decodeURIComponent(s.replace(/\+/g, ' '));
+}
+
+export function parseForm(body: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  if (body === '') return fields;
+  for (const pair of body.split('&')) {
+    const eq = pair.indexOf('=');
+    const key = formDecode(eq < 0 ? pair : pair.slice(0, eq));
+    if (!fields.has(key)) fields.set(key, eq < 0 ? '' : formDecode(pair.slice(eq + 1)));
+  }
+  return fields;
+}
+
+function isRealTime(s: string): boolean {
+  const m = TIME.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number);
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate() && h < 24 && mi < 60 && se < 60;
+}
+
+class Rejection {
+  constructor(readonly code: string) {}
+}
+
+/**
+ * A local stand-in for Chonry's international send endpoint, implemented from the provider's
+ * documentation: it decodes `content`/`data` twice, checks what it can with the real error codes,
+ * enforces the 50,000 / 10,000 limits and records every accepted recipient.
+ */
+export class ChonrySmsSandbox {
+  readonly requests: SandboxRequest[] = [];
+  readonly messages: SandboxMessage[] = [];
+  /** Accepted recipients per mobile number; counts survive `recordMessages: false`. */
+  readonly acceptedCount = new Map<string, number>();
+  acceptedRecipients = 0;
+  acceptedRequests = 0;
+
+  private readonly accessKey: string;
+  private readonly secret: string;
+  private readonly faults: { fault: SandboxFault; remaining: number }[] = [];
+  private readonly sockets = new Set<Socket>();
+  private server?: Server;
+  private baseUrl?: string;
+
+  constructor(private readonly options: ChonrySmsSandboxOptions = {}) {
+    this.accessKey = options.accessKey ?? 'sandbox-access-key';
+    this.secret = options.secret ?? 'sandbox-secret';
+  }
+
+  /** The base URL to configure as `baseUrl`, once started. */
+  get url(): string {
+    if (!this.baseUrl) throw new Error('ChonrySmsSandbox is not started');
+    return this.baseUrl;
+  }
+
+  /** The credentials it accepts, to pass to the module. */
+  get credentials(): { accessKey: string; secret: string } {
+    return { accessKey: this.accessKey, secret: this.secret };
+  }
+
+  async start(): Promise<string> {
+    if (this.baseUrl) return this.baseUrl;
+    const server = createServer((req, res) => this.handle(req, res));
+    server.keepAliveTimeout = 5_000;
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    const { address, port } = server.address() as AddressInfo;
+    this.baseUrl = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    return this.baseUrl;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    this.baseUrl = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Applies `fault` to the next `times` requests (default: every request until `clearFaults()`). */
+  fault(fault: SandboxFault, times = Infinity): this {
+    this.faults.push({ fault, remaining: times });
+    return this;
+  }
+
+  clearFaults(): this {
+    this.faults.length = 0;
+    return this;
+  }
+
+  /** Forgets every recorded request and message. */
+  reset(): this {
+    this.requests.length = 0;
+    this.messages.length = 0;
+    this.acceptedCount.clear();
+    this.acceptedRecipients = 0;
+    this.acceptedRequests = 0;
+    return this.clearFaults();
+  }
+
+  private takeFault(): SandboxFault | undefined {
+    const next = this.faults[0];
+    if (!next) return undefined;
+    if (--next.remaining <= 0) this.faults.shift();
+    return next.fault;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      const record: SandboxRequest = {
+        at: new Date(),
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0],
+        rawBody,
+        fields: {},
+        reply: { status: 200 },
+      };
+      this.requests.push(record);
+      const fault = this.takeFault();
+      record.fault = fault?.kind;
+      if (fault?.kind === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'status') return this.reply(res, record, fault.status, fault.body ?? `<html><body>${fault.status}</body></html>`, 'text/html');
+      if (fault?.kind === 'body') return this.reply(res, record, 200, fault.body, fault.contentType ?? 'text/html');
+      if (fault?.kind === 'code') {
+        return this.answer(res, record, { code: fault.code, msg: fault.msg ?? CHONRY_ERROR_CODES[fault.code] ?? 'ERROR' });
+      }
+      if (record.method !== 'POST' || record.path !== CHONRY_SEND_PATH) {
+        return this.reply(res, record, 404, 'Not Found', 'text/plain');
+      }
+      const answer = this.process(record);
+      if (fault?.kind === 'delay') {
+        setTimeout(() => this.answer(res, record, answer), fault.ms);
+      } else if (fault?.kind === 'reset-mid-response') {
+        const json = JSON.stringify(answer);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
+        res.write(json.slice(0, json.length >> 1), () => res.socket?.resetAndDestroy());
+      } else {
+        this.answer(res, record, answer);
+      }
+    });
+  }
+
+  private reply(res: ServerResponse, record: SandboxRequest, status: number, body: string, contentType: string): void {
+    record.reply.status = status;
+    if (res.destroyed) return;
+    res.writeHead(status, { 'Content-Type': `${contentType}; charset=utf-8`, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  private answer(res: ServerResponse, record: SandboxRequest, answer: { code: string; msg: string; batchId?: string }): void {
+    record.reply = { status: 200, ...answer };
+    this.reply(res, record, 200, JSON.stringify(answer), 'application/json');
+  }
+
+  /** The provider's checks and bookkeeping; returns its JSON answer. */
+  private process(record: SandboxRequest): { code: string; msg: string; batchId?: string } {
+    try {
+      const accepted = this.accept(record);
+      const batchId = randomUUID().replace(/-/g, '');
+      this.acceptedRequests++;
+      for (const m of accepted.recipients) {
+        this.acceptedRecipients++;
+        this.acceptedCount.set(m.mobile, (this.acceptedCount.get(m.mobile) ?? 0) + 1);
+        if (this.options.recordMessages !== false) this.messages.push({ ...accepted.common, ...m, batchId });
+      }
+      return { code: '0', msg: 'SUCCESS', batchId };
+    } catch (e) {
+      if (!(e instanceof Rejection)) throw e;
+      return { code: e.code, msg: CHONRY_ERROR_CODES[e.code] ?? 'ERROR' };
+    }
+  }
+
+  private accept(record: SandboxRequest): {
+    common: Omit<SandboxMessage, 'mobile' | 'variables' | 'batchId'>;
+    recipients: { mobile: string; variables: string[] }[];
+  } {
+    let form: Map<string, string>;
+    try {
+      form = parseForm(record.rawBody);
+    } catch {
+      throw new Rejection('9009');
+    }
+    const decodeTwice = (key: string): string | undefined => {
+      const v = form.get(key);
+      if (v === undefined) return undefined;
+      try {
+        return formDecode(v);
+      } catch {
+        throw new Rejection('9009');
+      }
+    };
+    for (const [k, v] of form) record.fields[k] = k === 'secret' ? '[redacted]' : v;
+    const content = decodeTwice('content');
+    const data = decodeTwice('data');
+    if (content !== undefined) record.fields.content = content;
+    if (data !== undefined) record.fields.data = data;
+
+    if (!form.get('accesskey') || !form.get('secret')) throw new Rejection('9002');
+    if (form.get('accesskey') !== this.accessKey || form.get('secret') !== this.secret) throw new Rejection('9006');
+    const schedule = form.get('scheduleSendTime');
+    if (schedule && !isRealTime(schedule)) throw new Rejection('9012');
+    const common = {
+      templateId: form.get('templateId'),
+      sign: form.get('sign'),
+      scheduleSendTime: schedule || undefined,
+      senderId: form.get('senderId'),
+    };
+    const variablesOf = (text: string): string[] => {
+      if (text === '') throw new Rejection('9019');
+      return text.split(SEPARATOR);
+    };
+
+    if (data !== undefined) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data);
+      } catch {
+        throw new Rejection('9009');
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Rejection('9009');
+      const entries = Object.entries(parsed as Record<string, unknown>);
+      if (entries.length === 0) throw new Rejection('9022');
+      if (entries.length > 10_000) throw new Rejection('9014');
+      return {
+        common,
+        recipients: entries.map(([mobile, text]) => {
+          if (!MOBILE.test(mobile)) throw new Rejection('9003');
+          if (typeof text !== 'string') throw new Rejection('9009');
+          return { mobile, variables: variablesOf(text) };
+        }),
+      };
+    }
+    const mobile = form.get('mobile');
+    if (mobile === undefined || content === undefined) throw new Rejection('9002');
+    if (mobile === '') throw new Rejection('9022');
+    const mobiles = mobile.split(',');
+    if (mobiles.length > 50_000) throw new Rejection('9014');
+    if (!mobiles.every((m) => MOBILE.test(m))) throw new Rejection('9003');
+    const variables = variablesOf(content);
+    return { common, recipients: mobiles.map((m) => ({ mobile: m, variables })) };
+  }
+}

@@ -1,0 +1,61 @@
+import { ChonrySmsDelivery, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
+
+// Failures that happen before a single byte of the request can reach the provider.
+const NOT_SENT: Record<string, ChonrySmsTransportFailure> = {
+  ECONNREFUSED: 'connection-refused',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_FAIL: 'dns',
+  EHOSTUNREACH: 'network',
+  ENETUNREACH: 'network',
+  EADDRNOTAVAIL: 'network',
+  ERR_INVALID_URL: 'network',
+};
+const TLS_CODE = /CERT|^ERR_TLS_|^ERR_SSL_|SSL|TLS|^EPROTO$|SIGNATURE|^UNABLE_TO_/;
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNABORTED_BY_PEER']);
+
+/**
+ * Turns whatever the HTTP client threw into a `ChonrySmsTransportError` built from the error's
+ * code alone: the raw error (whose config holds the form body, secret included) is dropped.
+ */
+export function classifyTransportFailure(err: unknown, timedOut: boolean, timeoutMs: number): ChonrySmsTransportError {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
+  const code = typeof e.cause?.code === 'string' ? e.cause.code : typeof e.code === 'string' ? e.code : undefined;
+  if (timedOut) {
+    return new ChonrySmsTransportError('timeout', 'unknown', `no complete response within ${timeoutMs} ms`, undefined, code);
+  }
+  if (code && NOT_SENT[code]) {
+    return new ChonrySmsTransportError(NOT_SENT[code], 'not-sent', describe(code), undefined, code);
+  }
+  if (code && TLS_CODE.test(code) && code !== 'ERR_BAD_RESPONSE') {
+    // Certificate and handshake failures end the exchange before the request is written.
+    return new ChonrySmsTransportError('tls', 'not-sent', `TLS handshake failed (${code})`, undefined, code);
+  }
+  if (code && RESET.has(code)) {
+    return new ChonrySmsTransportError('connection-reset', 'unknown', `the connection was closed before a full response (${code})`, undefined, code);
+  }
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+    return new ChonrySmsTransportError('timeout', 'unknown', `the connection timed out (${code})`, undefined, code);
+  }
+  if (code === 'ERR_BAD_RESPONSE' && typeof e.message === 'string' && /aborted/.test(e.message)) {
+    // axios's word for a response stream the peer cut off.
+    return new ChonrySmsTransportError('connection-reset', 'unknown', 'the connection was closed in the middle of the response', undefined, code);
+  }
+  if (code === 'ERR_BAD_RESPONSE' || code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED') {
+    return new ChonrySmsTransportError('bad-response', 'unknown', `the response could not be read (${code})`, undefined, code);
+  }
+  return new ChonrySmsTransportError('network', 'unknown' satisfies ChonrySmsDelivery, `request failed${code ? ` (${code})` : ''}`, undefined, code);
+}
+
+function describe(code: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'the gateway refused the connection (ECONNREFUSED)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return `the gateway's host name could not be resolved (${code})`;
+    default:
+      return `the gateway could not be reached (${code})`;
+  }
+}

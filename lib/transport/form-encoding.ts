@@ -1,0 +1,58 @@
+/**
+ * The request body, byte for byte as the provider's official client (Java, commons-httpclient 3.1)
+ * writes it. `content` and `data` are URL-encoded once by that client and once more by the form
+ * body, so the server decodes them twice; every other field is encoded once.
+ */
+
+const JAVA_EXTRA = /[!'()~]/g;
+
+/** `java.net.URLEncoder.encode(s, "UTF-8")`: unreserved `A-Za-z0-9.-*_`, space as `+`. */
+export function javaUrlEncode(s: string): string {
+  return encodeURIComponent(s)
+    .replace(JAVA_EXTRA, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
+/** Second pass over an already-encoded string: only `%` and `+` remain to be escaped. */
+function encodeAgain(encoded: string): string {
+  return encoded.replace(/[%+]/g, (c) => (c === '%' ? '%25' : '%2B'));
+}
+
+export function doubleUrlEncode(s: string): string {
+  return encodeAgain(javaUrlEncode(s));
+}
+
+/** The fields of one send, already validated and in wire form (mobiles joined, variables joined). */
+export interface WireFields {
+  sign?: string;
+  templateId?: string;
+  mobile?: string;
+  content?: string;
+  data?: string;
+  scheduleSendTime?: string;
+  senderId?: string;
+}
+
+/** Builds the form body in the official client's field order; absent fields are omitted. */
+export function encodeSendForm(accessKey: string, secret: string, f: WireFields): string {
+  let body = `accesskey=${javaUrlEncode(accessKey)}&secret=${javaUrlEncode(secret)}`;
+  if (f.sign !== undefined) body += `&sign=${javaUrlEncode(f.sign)}`;
+  if (f.templateId !== undefined) body += `&templateId=${javaUrlEncode(f.templateId)}`;
+  if (f.mobile !== undefined) body += `&mobile=${javaUrlEncode(f.mobile)}`;
+  if (f.content !== undefined) body += `&content=${doubleUrlEncode(f.content)}`;
+  if (f.data !== undefined) body += `&data=${doubleUrlEncode(f.data)}`;
+  if (f.scheduleSendTime !== undefined) body += `&scheduleSendTime=${javaUrlEncode(f.scheduleSendTime)}`;
+  if (f.senderId !== undefined) body += `&senderId=${javaUrlEncode(f.senderId)}`;
+  return body;
+}
+
+/** The `data` field: a JSON object of mobile → joined variables, keys in the caller's order. */
+export function personalizedData(entries: Iterable<readonly [string, string]>): string {
+  let json = '{';
+  let first = true;
+  for (const [mobile, content] of entries) {
+    json += `${first ? '' : ','}${JSON.stringify(mobile)}:${JSON.stringify(content)}`;
+    first = false;
+  }
+  return `${json}}`;
+}

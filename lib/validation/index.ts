@@ -1,0 +1,6 @@
+export * from './problem';
+export * from './mobile';
+export * from './variables';
+export * from './messages';
+export * from './schedule-time';
+export * from './short-text';

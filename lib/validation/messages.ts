@@ -1,0 +1,53 @@
+import { checkMobile, MAX_MESSAGES_PER_REQUEST } from './mobile';
+import { Checked, describeType, Problem } from './problem';
+import { checkVariables } from './variables';
+
+export interface PersonalizedMessage {
+  mobile: string;
+  variables: string[];
+}
+
+/**
+ * Validates personalised messages: 1..max entries, each `{ mobile, variables }`, mobiles unique
+ * after normalisation. Returns the messages with normalised mobiles, or the problems found.
+ */
+export function checkMessages(
+  list: unknown,
+  field = 'messages',
+  max = MAX_MESSAGES_PER_REQUEST,
+): Checked<PersonalizedMessage[]> {
+  if (!Array.isArray(list)) {
+    return { value: [], problems: [{ path: field, message: `must be an array of { mobile, variables } (got ${describeType(list)})` }] };
+  }
+  const problems: Problem[] = [];
+  if (list.length === 0) problems.push({ path: field, message: 'must contain at least 1 message' });
+  if (list.length > max) {
+    problems.push({ path: field, message: `may contain at most ${max} messages per request (got ${list.length})` });
+    return { value: [], problems };
+  }
+  const firstIndexOf = new Map<string, number>();
+  const value: PersonalizedMessage[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const item: unknown = list[i];
+    const path = `${field}[${i}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      problems.push({ path, message: `must be an object { mobile, variables } (got ${describeType(item)})` });
+      continue;
+    }
+    const { mobile: rawMobile, variables: rawVariables, ...rest } = item as Record<string, unknown>;
+    for (const key of Object.keys(rest)) problems.push({ path: `${path}.${key}`, message: 'is not a known field' });
+    const m = checkMobile(rawMobile, `${path}.mobile`);
+    const v = checkVariables(rawVariables, `${path}.variables`);
+    if (m.problem) problems.push(m.problem);
+    problems.push(...v.problems);
+    if (m.mobile === undefined) continue;
+    const first = firstIndexOf.get(m.mobile);
+    if (first !== undefined) {
+      problems.push({ path: `${path}.mobile`, message: `${m.mobile} is already the recipient of ${field}[${first}]; each mobile may appear once` });
+      continue;
+    }
+    firstIndexOf.set(m.mobile, i);
+    value.push({ mobile: m.mobile, variables: v.value });
+  }
+  return { value: problems.length ? [] : value, problems };
+}

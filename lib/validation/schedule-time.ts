@@ -1,0 +1,71 @@
+import { describeType, echo } from './problem';
+
+const PROVIDER_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Whether `timeZone` is an IANA zone this runtime knows. */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Formats a Date as the provider's `yyyy-MM-dd HH:mm:ss` wall-clock time in `timeZone`. */
+export function formatScheduleTime(date: Date, timeZone: string): string {
+  const parts: Record<string, string> = {};
+  for (const p of formatterFor(timeZone).formatToParts(date)) parts[p.type] = p.value;
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+function isRealCalendarTime(s: string): boolean {
+  const m = PROVIDER_TIME.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number);
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth && h <= 23 && mi <= 59 && se <= 59;
+}
+
+/**
+ * Why `value` is not a usable schedule time, or undefined. A Date must be a real instant whose
+ * year has four digits; a string must already be `yyyy-MM-dd HH:mm:ss` and a real calendar time.
+ */
+export function scheduleTimeProblem(value: unknown): string | undefined {
+  if (value instanceof Date) {
+    const t = value.getTime();
+    if (Number.isNaN(t)) return 'is an invalid Date';
+    const y = value.getUTCFullYear();
+    return y < 1000 || y > 9998 ? `is out of range (year ${y})` : undefined;
+  }
+  if (typeof value === 'string') {
+    return isRealCalendarTime(value)
+      ? undefined
+      : `${echo(value)} must be a Date or a real time written as yyyy-MM-dd HH:mm:ss`;
+  }
+  return `must be a Date or a yyyy-MM-dd HH:mm:ss string (got ${describeType(value)})`;
+}
+
+/** The wire form of a validated schedule time. */
+export function toProviderTime(value: Date | string, timeZone: string): string {
+  return typeof value === 'string' ? value : formatScheduleTime(value, timeZone);
+}

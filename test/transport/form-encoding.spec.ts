@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { doubleUrlEncode, encodeSendForm, javaUrlEncode, personalizedData } from '../../lib/transport';
+import { loadVectors } from '../helpers';
+
+describe('form encoding', () => {
+  const vectors = loadVectors();
+
+  it('has the official client vectors to replay', () => {
+    assert.ok(vectors.length >= 4);
+  });
+
+  for (const v of vectors) {
+    it(`produces the official client's bytes for vector ${v.name}`, () => {
+      const body =
+        v.kind === 'plain'
+          ? encodeSendForm('xxxxxxxxxx', 'yyyyyyyyyy', { mobile: v.mobile, content: v.content })
+          : encodeSendForm('xxxxxxxxxx', 'yyyyyyyyyy', { sign: '123', templateId: '100', data: v.data });
+      assert.equal(body, v.body);
+    });
+  }
+
+  it('encodes like java.net.URLEncoder', () => {
+    assert.equal(javaUrlEncode("a b!'()~*-_.z"), 'a+b%21%27%28%29%7E*-_.z');
+    assert.equal(doubleUrlEncode('a+b %'), 'a%252Bb%2B%2525');
+  });
+
+  it('writes fields in the official order and omits absent ones', () => {
+    const body = encodeSendForm('k', 's', {
+      senderId: 'ACME',
+      scheduleSendTime: '2018-01-01 18:00:00',
+      content: 'x',
+      mobile: '1',
+      templateId: '7',
+      sign: '【A】',
+    });
+    assert.deepEqual(body.split('&').map((p) => p.split('=')[0]), ['accesskey', 'secret', 'sign', 'templateId', 'mobile', 'content', 'scheduleSendTime', 'senderId']);
+    assert.match(body, /scheduleSendTime=2018-01-01\+18%3A00%3A00/);
+  });
+
+  it('keeps the caller\'s key order in data, even for short numeric keys', () => {
+    assert.equal(personalizedData([['6831234', 'b'], ['12', 'a']]), '{"6831234":"b","12":"a"}');
+  });
+});
