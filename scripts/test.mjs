@@ -1,13 +1,17 @@
-// Type-checks and compiles lib/, test/ and sample/ with tsc, then runs every compiled
-// *.spec.js with Node's own test runner (which loads Nest 12's ESM packages natively).
+// Type-checks and compiles lib/, test/ and sample/ with tsc into a fresh folder of its own,
+// then runs every compiled *.spec.js with Node's test runner, which loads Nest 12's ESM-only
+// packages natively (no Jest ESM mode needed). Arguments filter spec files by path fragment.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const outDir = join(root, 'build');
-rmSync(outDir, { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+mkdirSync(join(root, 'build'), { recursive: true });
+const outDir = mkdtempSync(join(root, 'build', 'run-'));
+const cleanup = () => rmSync(outDir, { recursive: true, force: true });
+process.on('exit', cleanup);
+
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', outDir], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 const only = process.argv.slice(2);
@@ -19,5 +23,6 @@ function specs(dir) {
   });
 }
 const files = specs(join(outDir, 'test')).sort();
-const run = spawnSync(process.execPath, ['--test', '--test-concurrency=4', ...files], { stdio: 'inherit', cwd: root });
-process.exit(run.status ?? 1);
+const concurrency = process.env.TEST_CONCURRENCY ?? '4';
+const run = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit', cwd: root });
+process.exitCode = run.status ?? 1;

@@ -18,7 +18,8 @@ export interface WireVector {
 }
 
 export function loadVectors(): WireVector[] {
-  const file = join(__dirname, '..', '..', 'test', 'fixtures', 'official-client-vectors.jsonl');
+  // Tests run from the package root (scripts/test.mjs sets the working directory).
+  const file = join(process.cwd(), 'test', 'fixtures', 'official-client-vectors.jsonl');
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim())

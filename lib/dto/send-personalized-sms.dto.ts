@@ -12,3 +12,9 @@ export class SendPersonalizedSmsDto extends ChonrySmsSendOptionsDto {
   @IsChonryMessages()
   messages!: PersonalizedMessageDto[];
 }
+
+/** `SendPersonalizedSmsDto` of any size, for `sendPersonalizedBulk()`: split into requests of at most 10,000. */
+export class SendPersonalizedBulkSmsDto extends ChonrySmsSendOptionsDto {
+  @IsChonryMessages(Infinity)
+  messages!: PersonalizedMessageDto[];
+}

@@ -34,3 +34,12 @@ export class SendSmsDto extends ChonrySmsSendOptionsDto {
   @IsChonryVariables()
   variables!: string[];
 }
+
+/** `SendSmsDto` of any size, for `sendBulk()`: split into requests of at most 50,000. */
+export class SendBulkSmsDto extends ChonrySmsSendOptionsDto {
+  @IsChonryMobiles(Infinity)
+  mobiles!: string[];
+
+  @IsChonryVariables()
+  variables!: string[];
+}
