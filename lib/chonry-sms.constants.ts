@@ -6,5 +6,6 @@ export const CHONRY_SMS_RESOLVED_OPTIONS = 'CHONRY_SMS:RESOLVED_OPTIONS';
 export const CHONRY_DEFAULT_BASE_URL = 'https://intlapi.1cloudsp.com';
 export const CHONRY_SEND_PATH = '/intl/api/v2/send';
 export const CHONRY_DEFAULT_TIMEOUT_MS = 10_000;
+export const CHONRY_DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 export const CHONRY_DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 export const CHONRY_LOGGER_CONTEXT = 'ChonrySms';

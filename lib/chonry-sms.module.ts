@@ -3,6 +3,7 @@ import { CHONRY_SMS_MODULE_OPTIONS, CHONRY_SMS_RESOLVED_OPTIONS } from './chonry
 import { ChonrySmsConfigurableModule } from './chonry-sms.module-definition';
 import { resolveChonrySmsOptions } from './chonry-sms.options';
 import { ChonrySmsService } from './chonry-sms.service';
+import { ChonrySmsInFlightSends } from './reliability/in-flight-sends';
 import { ChonrySmsTransport } from './transport/chonry-sms.transport';
 
 /**
@@ -18,6 +19,7 @@ import { ChonrySmsTransport } from './transport/chonry-sms.transport';
       inject: [CHONRY_SMS_MODULE_OPTIONS],
     },
     ChonrySmsTransport,
+    ChonrySmsInFlightSends,
     ChonrySmsService,
   ],
   exports: [ChonrySmsService, ChonrySmsTransport, CHONRY_SMS_MODULE_OPTIONS, CHONRY_SMS_RESOLVED_OPTIONS],

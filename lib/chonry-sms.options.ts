@@ -1,12 +1,14 @@
 import { inspect } from 'node:util';
 import {
   CHONRY_DEFAULT_BASE_URL,
+  CHONRY_DEFAULT_SHUTDOWN_GRACE_MS,
   CHONRY_DEFAULT_TIME_ZONE,
   CHONRY_DEFAULT_TIMEOUT_MS,
   CHONRY_SEND_PATH,
 } from './chonry-sms.constants';
 import { ChonrySmsConfigError } from './errors';
 import type { ChonrySmsModuleOptions } from './interfaces';
+import { resolveRetryOptions, ResolvedRetryOptions } from './reliability/retry-options';
 import { isKnownTimeZone, shortTextProblem } from './validation';
 
 /** Holds the account credentials; the secret is a private field, invisible to inspect and JSON. */
@@ -43,6 +45,8 @@ export interface ResolvedChonrySmsOptions {
   readonly timeout: number;
   readonly timeZone: string;
   readonly defaults: { readonly templateId?: string; readonly sign?: string; readonly senderId?: string };
+  readonly retry: ResolvedRetryOptions;
+  readonly shutdownGracePeriod: number;
 }
 
 function requireString(options: Record<string, unknown>, key: string): string {
@@ -100,6 +104,12 @@ export function resolveChonrySmsOptions(options: ChonrySmsModuleOptions | undefi
     throw new ChonrySmsConfigError('timeZone', `must be an IANA time zone such as Asia/Shanghai (got ${JSON.stringify(String(timeZone)).slice(0, 60)})`);
   }
 
+  const retry = resolveRetryOptions(o.retry);
+  const shutdownGracePeriod = o.shutdownGracePeriod ?? CHONRY_DEFAULT_SHUTDOWN_GRACE_MS;
+  if (typeof shutdownGracePeriod !== 'number' || !Number.isInteger(shutdownGracePeriod) || shutdownGracePeriod < 0 || shutdownGracePeriod > 600_000) {
+    throw new ChonrySmsConfigError('shutdownGracePeriod', `must be a whole number of milliseconds from 0 to 600000 (got ${String(shutdownGracePeriod).slice(0, 40)})`);
+  }
+
   return Object.freeze({
     credentials: new ChonrySmsCredentials(accessKey, secret),
     baseUrl,
@@ -111,5 +121,7 @@ export function resolveChonrySmsOptions(options: ChonrySmsModuleOptions | undefi
       sign: optionalShortText(o, 'sign'),
       senderId: optionalShortText(o, 'senderId'),
     }),
+    retry,
+    shutdownGracePeriod,
   });
 }

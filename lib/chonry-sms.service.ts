@@ -1,22 +1,26 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CHONRY_SMS_RESOLVED_OPTIONS } from './chonry-sms.constants';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CHONRY_LOGGER_CONTEXT, CHONRY_SMS_RESOLVED_OPTIONS } from './chonry-sms.constants';
 import type { ResolvedChonrySmsOptions } from './chonry-sms.options';
 import { commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from './chonry-sms.request';
 import { SendPersonalizedSmsDto, SendSmsDto, validateInput } from './dto';
 import { ChonrySmsApiError } from './errors';
 import type { SendSmsResult } from './interfaces';
+import { ChonrySmsInFlightSends, withRetry } from './reliability';
 import { ChonrySmsTransport } from './transport/chonry-sms.transport';
 import { joinVariables, PersonalizedMessage } from './validation';
 
 /**
  * Sends SMS through Chonry's international API. Every call validates its input first (nothing is
- * sent if anything is wrong) and makes exactly one request.
+ * sent if anything is wrong) and makes exactly one request, or more only as the `retry` option allows.
  */
 @Injectable()
 export class ChonrySmsService {
+  private readonly logger = new Logger(CHONRY_LOGGER_CONTEXT);
+
   constructor(
     @Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions,
     private readonly transport: ChonrySmsTransport,
+    private readonly inFlight: ChonrySmsInFlightSends,
   ) {}
 
   /** One template with the same variables to up to 50,000 recipients (duplicates are sent once). */
@@ -35,9 +39,21 @@ export class ChonrySmsService {
     return this.dispatch(body, messages.length);
   }
 
-  private async dispatch(body: string, recipients: number): Promise<SendSmsResult> {
-    const reply = await this.transport.post(body);
-    if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
-    return { batchId: reply.batchId, msg: reply.msg, recipients };
+  /** The one path every request takes: shutdown tracking, retries as configured, the provider's verdict. */
+  private dispatch(body: string, recipients: number): Promise<SendSmsResult> {
+    const { retry } = this.options;
+    return this.inFlight.run((cancel) =>
+      withRetry(
+        retry,
+        cancel,
+        async () => {
+          const reply = await this.transport.post(body, cancel);
+          if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
+          return { batchId: reply.batchId, msg: reply.msg, recipients };
+        },
+        (failure, attempt, delayMs) =>
+          this.logger.warn(`SMS attempt ${attempt} of ${retry.attempts} failed (${failure.message}); retrying in ${delayMs} ms`),
+      ),
+    );
   }
 }

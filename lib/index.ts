@@ -8,4 +8,5 @@ export * from './dto';
 export * from './errors';
 export * from './interfaces';
 export { ChonrySmsTransport, ChonrySmsTransportRecord } from './transport/chonry-sms.transport';
+export { ChonrySmsRetryOptions } from './reliability/retry-options';
 export { MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, normalizeMobile } from './validation';

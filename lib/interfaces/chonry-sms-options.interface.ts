@@ -1,3 +1,5 @@
+import type { ChonrySmsRetryOptions } from '../reliability/retry-options';
+
 /** What `ChonrySmsModule.forRoot()` / `forRootAsync()` accept. */
 export interface ChonrySmsModuleOptions {
   /** Account access key (the provider's `accesskey`). */
@@ -14,4 +16,12 @@ export interface ChonrySmsModuleOptions {
   senderId?: string;
   /** IANA zone in which a `Date` `scheduleSendTime` is written; default `Asia/Shanghai`. */
   timeZone?: string;
+  /**
+   * Opt-in retries. By default only failures that provably never reached the provider are retried
+   * (connection refused, DNS, TLS handshake), plus provider codes listed in `retryOnCodes`.
+   * Absent: every send is tried once.
+   */
+  retry?: ChonrySmsRetryOptions;
+  /** On shutdown, how long (ms) to wait for sends in flight before cancelling them; default 10000. */
+  shutdownGracePeriod?: number;
 }

@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { CHONRY_LOGGER_CONTEXT, CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
@@ -25,7 +25,7 @@ const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded; chars
  * no axios error ever leaves it.
  */
 @Injectable()
-export class ChonrySmsTransport implements OnModuleDestroy {
+export class ChonrySmsTransport implements OnApplicationShutdown {
   private readonly logger = new Logger(CHONRY_LOGGER_CONTEXT);
   private readonly httpAgent = new http.Agent({ keepAlive: true });
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
@@ -36,16 +36,25 @@ export class ChonrySmsTransport implements OnModuleDestroy {
     @Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions,
   ) {}
 
-  /** POSTs one form body to the send endpoint. */
-  async post(body: string): Promise<ProviderReply> {
+  /**
+   * POSTs one form body to the send endpoint. `cancel` (the module's shutdown) aborts the exchange
+   * with a `shutdown` failure of unknown delivery, since the request may already be written.
+   */
+  async post(body: string, cancel?: AbortSignal): Promise<ProviderReply> {
     const started = performance.now();
     const controller = new AbortController();
-    let timedOut = false;
+    let abortedBy: 'timeout' | 'shutdown' | undefined;
     const timer = setTimeout(() => {
-      timedOut = true;
+      abortedBy = 'timeout';
       controller.abort();
     }, this.options.timeout);
+    const onCancel = () => {
+      abortedBy ??= 'shutdown';
+      controller.abort();
+    };
+    cancel?.addEventListener('abort', onCancel, { once: true });
     try {
+      if (cancel?.aborted) onCancel();
       let response: { status: number; data: unknown };
       try {
         response = await this.http.axiosRef.request({
@@ -63,19 +72,29 @@ export class ChonrySmsTransport implements OnModuleDestroy {
           httpsAgent: this.httpsAgent,
         });
       } catch (err) {
-        throw classifyTransportFailure(err, timedOut, this.options.timeout);
+        throw this.classify(err, abortedBy);
       }
       const reply = parseProviderReply(response.status, typeof response.data === 'string' ? response.data : '');
-      this.succeeded(performance.now() - started);
+      const latencyMs = performance.now() - started;
+      this.succeeded(latencyMs);
+      // Sizes and outcome only: the body holds the secret and the recipients.
+      this.logger.debug(`POST ${this.options.sendUrl}: ${Buffer.byteLength(body)} bytes, HTTP ${response.status}, code ${reply.code}, ${Math.round(latencyMs)} ms`);
       return reply;
     } catch (err) {
-      const failure =
-        err instanceof ChonrySmsError ? (err as ChonrySmsTransportError) : classifyTransportFailure(err, timedOut, this.options.timeout);
-      this.failed(failure, performance.now() - started);
+      const failure = err instanceof ChonrySmsError ? (err as ChonrySmsTransportError) : this.classify(err, abortedBy);
+      if (failure.kind !== 'shutdown') this.failed(failure, performance.now() - started);
       throw failure;
     } finally {
       clearTimeout(timer);
+      cancel?.removeEventListener('abort', onCancel);
     }
+  }
+
+  private classify(err: unknown, abortedBy: 'timeout' | 'shutdown' | undefined): ChonrySmsTransportError {
+    if (abortedBy === 'shutdown') {
+      return new ChonrySmsTransportError('shutdown', 'unknown', 'the application shut down while the request was in flight');
+    }
+    return classifyTransportFailure(err, abortedBy === 'timeout', this.options.timeout);
   }
 
   private succeeded(latencyMs: number): void {
@@ -91,7 +110,8 @@ export class ChonrySmsTransport implements OnModuleDestroy {
     this.logger.warn(`POST ${this.options.baseUrl} failed after ${Math.round(latencyMs)} ms: ${err.kind} (delivery ${err.delivery})`);
   }
 
-  onModuleDestroy(): void {
+  // After every module's destroy hooks, so sends still draining at shutdown keep their connections.
+  onApplicationShutdown(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }

@@ -6,6 +6,7 @@ const NOT_SENT: Record<string, ChonrySmsTransportFailure> = {
   ENOTFOUND: 'dns',
   EAI_AGAIN: 'dns',
   EAI_FAIL: 'dns',
+  EAI_NONAME: 'dns',
   EHOSTUNREACH: 'network',
   ENETUNREACH: 'network',
   EADDRNOTAVAIL: 'network',
@@ -13,23 +14,58 @@ const NOT_SENT: Record<string, ChonrySmsTransportFailure> = {
 };
 const TLS_CODE = /CERT|^ERR_TLS_|^ERR_SSL_|SSL|TLS|^EPROTO$|SIGNATURE|^UNABLE_TO_/;
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNABORTED_BY_PEER']);
+// Node's words for a peer that hung up during the TLS handshake: no HTTP byte was written yet.
+const CLOSED_DURING_HANDSHAKE = /before secure TLS connection was established/;
+
+interface ErrorShape {
+  code?: unknown;
+  syscall?: unknown;
+  message?: unknown;
+  errors?: unknown;
+}
+
+function shapeOf(err: unknown): ErrorShape {
+  return (typeof err === 'object' && err !== null ? err : {}) as ErrorShape;
+}
+
+/** The innermost system error: axios wraps it in `cause`; Node wraps parallel connect attempts in an AggregateError. */
+function systemErrorOf(err: unknown): ErrorShape {
+  const outer = shapeOf(err);
+  const cause = shapeOf((outer as { cause?: unknown }).cause);
+  const inner = typeof cause.code === 'string' || typeof cause.syscall === 'string' ? cause : outer;
+  if (typeof inner.code !== 'string' && Array.isArray(inner.errors) && inner.errors.length > 0) {
+    // Every address refused or unreachable: report the first; all of them happened before connecting.
+    const parts = inner.errors.map(shapeOf);
+    if (parts.every((p) => typeof p.code === 'string' && NOT_SENT[p.code])) return parts[0];
+  }
+  return inner;
+}
 
 /**
  * Turns whatever the HTTP client threw into a `ChonrySmsTransportError` built from the error's
  * code alone: the raw error (whose config holds the form body, secret included) is dropped.
  */
 export function classifyTransportFailure(err: unknown, timedOut: boolean, timeoutMs: number): ChonrySmsTransportError {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
-  const code = typeof e.cause?.code === 'string' ? e.cause.code : typeof e.code === 'string' ? e.code : undefined;
+  const outer = shapeOf(err);
+  const sys = systemErrorOf(err);
+  const code = typeof sys.code === 'string' ? sys.code : typeof outer.code === 'string' ? outer.code : undefined;
+  const message = [outer.message, sys.message].filter((m) => typeof m === 'string').join(' | ');
   if (timedOut) {
     return new ChonrySmsTransportError('timeout', 'unknown', `no complete response within ${timeoutMs} ms`, undefined, code);
   }
   if (code && NOT_SENT[code]) {
     return new ChonrySmsTransportError(NOT_SENT[code], 'not-sent', describe(code), undefined, code);
   }
+  if (code === 'ETIMEDOUT' && sys.syscall === 'connect') {
+    // The TCP connection was never established, so nothing was written.
+    return new ChonrySmsTransportError('network', 'not-sent', 'connecting to the gateway timed out (ETIMEDOUT)', undefined, code);
+  }
   if (code && TLS_CODE.test(code) && code !== 'ERR_BAD_RESPONSE') {
     // Certificate and handshake failures end the exchange before the request is written.
     return new ChonrySmsTransportError('tls', 'not-sent', `TLS handshake failed (${code})`, undefined, code);
+  }
+  if (code === 'ECONNRESET' && CLOSED_DURING_HANDSHAKE.test(message)) {
+    return new ChonrySmsTransportError('tls', 'not-sent', 'the gateway closed the connection during the TLS handshake (ECONNRESET)', undefined, code);
   }
   if (code && RESET.has(code)) {
     return new ChonrySmsTransportError('connection-reset', 'unknown', `the connection was closed before a full response (${code})`, undefined, code);
@@ -37,7 +73,7 @@ export function classifyTransportFailure(err: unknown, timedOut: boolean, timeou
   if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
     return new ChonrySmsTransportError('timeout', 'unknown', `the connection timed out (${code})`, undefined, code);
   }
-  if (code === 'ERR_BAD_RESPONSE' && typeof e.message === 'string' && /aborted/.test(e.message)) {
+  if (code === 'ERR_BAD_RESPONSE' && /aborted/.test(message)) {
     // axios's word for a response stream the peer cut off.
     return new ChonrySmsTransportError('connection-reset', 'unknown', 'the connection was closed in the middle of the response', undefined, code);
   }
@@ -54,6 +90,7 @@ function describe(code: string): string {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':
+    case 'EAI_NONAME':
       return `the gateway's host name could not be resolved (${code})`;
     default:
       return `the gateway could not be reached (${code})`;

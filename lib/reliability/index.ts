@@ -1,0 +1,3 @@
+export * from './retry-options';
+export * from './retry';
+export * from './in-flight-sends';
