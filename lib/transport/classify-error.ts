@@ -32,7 +32,7 @@ function shapeOf(err: unknown): ErrorShape {
 function systemErrorOf(err: unknown): ErrorShape {
   const outer = shapeOf(err);
   const cause = shapeOf((outer as { cause?: unknown }).cause);
-  const inner = typeof cause.code === 'string' || typeof cause.syscall === 'string' ? cause : outer;
+  const inner = typeof cause.code === 'string' || typeof cause.syscall === 'string' || Array.isArray(cause.errors) ? cause : outer;
   if (typeof inner.code !== 'string' && Array.isArray(inner.errors) && inner.errors.length > 0) {
     // Every address refused or unreachable: report the first; all of them happened before connecting.
     const parts = inner.errors.map(shapeOf);
