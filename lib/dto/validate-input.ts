@@ -5,6 +5,24 @@ import { ChonrySmsValidationError } from '../errors';
 import { describeType, Problem } from '../validation';
 import { checkedField } from './chonry-sms.validators';
 
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Paths of own `__proto__` / `constructor` / `prototype` keys in plain objects and arrays under `value`. */
+function prototypeKeys(value: unknown, path: string, found: string[], seen: Set<object>): string[] {
+  if (typeof value !== 'object' || value === null || seen.has(value) || value instanceof Date) return found;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) prototypeKeys(value[i], `${path}[${i}]`, found, seen);
+    return found;
+  }
+  for (const key of Object.getOwnPropertyNames(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (PROTOTYPE_KEYS.has(key)) found.push(at);
+    else prototypeKeys((value as Record<string, unknown>)[key], at, found, seen);
+  }
+  return found;
+}
+
 function problemsOf(dto: object, errors: ValidationError[]): Problem[] {
   return errors.flatMap((e) => {
     const checked = checkedField(dto, e.property);
@@ -23,13 +41,26 @@ export function validateInput<T extends object>(cls: Type<T>, input: unknown): T
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ChonrySmsValidationError([{ path: '(input)', message: `must be an object (got ${describeType(input)})` }]);
   }
-  const dto = input instanceof cls ? input : plainToInstance(cls, input);
-  const errors = validateSync(dto, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    validationError: { target: false, value: false },
-  });
+  let dto: T;
+  let errors: ValidationError[];
+  try {
+    // class-transformer silently drops these keys, at any depth; refuse them like any other unknown field.
+    const hostile = prototypeKeys(input, '', [], new Set());
+    if (hostile.length > 0) {
+      throw new ChonrySmsValidationError(hostile.map((path) => ({ path, message: 'is not a known field' })));
+    }
+    dto = input instanceof cls ? input : plainToInstance(cls, input);
+    errors = validateSync(dto, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      validationError: { target: false, value: false },
+    });
+  } catch (err) {
+    if (err instanceof ChonrySmsValidationError) throw err;
+    // A throwing getter or proxy: the input cannot even be read.
+    throw new ChonrySmsValidationError([{ path: '(input)', message: 'could not be read as a plain object' }]);
+  }
   if (errors.length > 0) throw new ChonrySmsValidationError(problemsOf(dto, errors));
   return dto;
 }

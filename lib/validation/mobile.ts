@@ -5,7 +5,8 @@ import { Checked, describeType, echo, Problem } from './problem';
 export const MAX_MOBILES_PER_REQUEST = 50_000;
 export const MAX_MESSAGES_PER_REQUEST = 10_000;
 
-const SEPARATORS = /[\s\-().]/g;
+// Space characters (not tabs, newlines or other controls), dashes, brackets and dots.
+const SEPARATORS = /[\p{Zs}\-().]/gu;
 const DIGITS = /^\d+$/;
 const E164_MAX_DIGITS = 15;
 
