@@ -71,6 +71,21 @@ function optionalShortText(options: Record<string, unknown>, key: string): strin
 
 /** Checks the options given to the module; throws `ChonrySmsConfigError` naming the first bad one. */
 export function resolveChonrySmsOptions(options: ChonrySmsModuleOptions | undefined | null): ResolvedChonrySmsOptions {
+  try {
+    return resolveOptions(options);
+  } catch (err) {
+    // A secret put into the wrong option (an env var mix-up) must not be echoed by that option's message.
+    const secret = (options as { secret?: unknown } | null | undefined)?.secret;
+    // Messages shorten long values, so a leading part of the secret counts too.
+    const shown = (part: string) => part !== '' && err instanceof ChonrySmsConfigError && err.message.includes(part);
+    if (typeof secret === 'string' && (shown(secret) || (secret.length >= 8 && shown(secret.slice(0, 8))))) {
+      throw new ChonrySmsConfigError((err as ChonrySmsConfigError).option, 'is invalid (its value is not shown because it contains the secret)');
+    }
+    throw err;
+  }
+}
+
+function resolveOptions(options: ChonrySmsModuleOptions | undefined | null): ResolvedChonrySmsOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ChonrySmsConfigError('options', 'must be an object with at least accessKey and secret');
   }
