@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { setMaxListeners } from 'node:events';
 import { CHONRY_LOGGER_CONTEXT, CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsTransportError } from '../errors';
@@ -15,7 +16,10 @@ export class ChonrySmsInFlightSends implements OnModuleDestroy {
   private readonly cancel = new AbortController();
   private closing = false;
 
-  constructor(@Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions) {}
+  constructor(@Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions) {
+    // Every send in flight listens on this one signal (and stops listening when it settles).
+    setMaxListeners(0, this.cancel.signal);
+  }
 
   /** How many sends are in flight now. */
   get size(): number {
