@@ -12,6 +12,7 @@ import {
   smsApp,
   startHangUpDuringHandshakeServer,
   startUntrustedHttpsServer,
+  TlsFaultServer,
   UnhandledRejections,
 } from './support';
 
@@ -41,8 +42,13 @@ const viaSandbox = (fault: SandboxFault, serverTimers = 0) => async (): Promise<
   return { url: sandbox.url, requests: () => sandbox.requests.length, serverTimers, close: async () => undefined };
 };
 
-/** Every fault the issue names, and what each must produce. Exported for the README figures. */
-export const SCENARIOS: Scenario[] = [
+const viaTlsServer = (start: () => Promise<TlsFaultServer>) => async (): Promise<Target> => {
+  const s = await start();
+  return { url: s.url, requests: () => s.requests, connections: () => s.connections, close: () => s.close() };
+};
+
+/** Every fault the issue names, and what each must produce. */
+const SCENARIOS: Scenario[] = [
   { name: 'HTTP 500', target: viaSandbox({ kind: 'status', status: 500 }), kind: 'http-status', delivery: 'unknown', requests: 1 },
   { name: 'HTTP 502', target: viaSandbox({ kind: 'status', status: 502 }), kind: 'http-status', delivery: 'unknown', requests: 1 },
   { name: 'HTTP 503', target: viaSandbox({ kind: 'status', status: 503 }), kind: 'http-status', delivery: 'unknown', requests: 1 },
@@ -67,20 +73,14 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'TLS: untrusted self-signed certificate',
-    target: async () => {
-      const s = await startUntrustedHttpsServer();
-      return { url: s.url, requests: () => s.requests, connections: () => s.connections, close: () => s.close() };
-    },
+    target: viaTlsServer(startUntrustedHttpsServer),
     kind: 'tls',
     delivery: 'not-sent',
     requests: 0,
   },
   {
     name: 'TLS: server hangs up during the handshake',
-    target: async () => {
-      const s = await startHangUpDuringHandshakeServer();
-      return { url: s.url, requests: () => s.requests, connections: () => s.connections, close: () => s.close() };
-    },
+    target: viaTlsServer(startHangUpDuringHandshakeServer),
     kind: 'tls',
     delivery: 'not-sent',
     requests: 0,
