@@ -45,9 +45,20 @@ describe('sample app without credentials (in-process sandbox)', () => {
   before(async () => {
     ({ app, base } = await listen({ CHONRY_ACCESS_KEY: '', CHONRY_SECRET: '', CHONRY_TIMEOUT_MS: '500' }));
     sandbox = app.get(SandboxGateway).sandbox!;
-    assert.ok(sandbox instanceof ChonrySmsSandbox);
+    assert.ok(sandbox instanceof ChonrySmsSandbox, 'one copy of the package classes in the app and the test');
   });
-  after(() => app.close());
+  after(async () => {
+    await app.close();
+    const stillOpen = ((): boolean => {
+      try {
+        return Boolean(sandbox.url);
+      } catch {
+        return false;
+      }
+    })();
+    if (stillOpen) await sandbox.close(); // fail below rather than hang the run
+    assert.equal(stillOpen, false, 'the sandbox closes with the app');
+  });
 
   it('POST /sms sends, and GET /sandbox/messages shows what would have been delivered', async () => {
     const sent = await call(base, 'POST', '/sms', { ...sms, templateId: '100', scheduleSendTime: '2030-01-02 03:04:05' });
