@@ -3,11 +3,15 @@ import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplication } from '@nestjs/common';
+import { Body, Controller, INestApplication, Post } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
 // The sample imports the package by name (dist/); so does this test, so there is one copy of each class.
-import { ChonrySmsSandbox } from 'nestjs-chonry-sms/testing';
+import { ChonrySmsService, SendSmsDto } from 'nestjs-chonry-sms';
+import { ChonrySmsSandbox, ChonrySmsTestingModule } from 'nestjs-chonry-sms/testing';
 import { createSampleApp } from '../../sample/create-app';
 import { SandboxGateway } from '../../sample/sandbox/sandbox-gateway';
+import { ChonrySmsExceptionFilter } from '../../sample/sms/chonry-sms-exception.filter';
 
 const SECRET = 'S3cr3t-Do-Not-Leak-7f3a9c';
 const ACCESS_KEY = 'e2e-access-key';
@@ -253,5 +257,38 @@ describe('sample main.js (what npm start runs)', () => {
     }
     // Nest's shutdown hooks close the app, then re-raise the signal.
     assert.equal(await exited, 'null/SIGTERM', out);
+  });
+});
+
+/** Hands the body to the service unchecked (ValidationPipe skips plain objects), so the service's own check answers. */
+@Controller('raw')
+class RawSmsController {
+  constructor(private readonly sms: ChonrySmsService) {}
+
+  @Post()
+  send(@Body() body: Record<string, unknown>) {
+    return this.sms.send(body as unknown as SendSmsDto);
+  }
+}
+
+describe('the sample exception filter in another app', () => {
+  it('maps the service’s own validation error to 400 with every field problem', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [ChonrySmsTestingModule.forRoot()],
+      controllers: [RawSmsController],
+      providers: [{ provide: APP_FILTER, useClass: ChonrySmsExceptionFilter }],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0);
+    try {
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      const { status, json } = await call(`http://127.0.0.1:${port}`, 'POST', '/raw', { mobiles: ['447911123456', '12'], variables: ['a$$b'] });
+      assert.equal(status, 400);
+      assert.deepEqual((json.problems as Json[]).map((p) => p.path).sort(), ['mobiles[1]', 'variables[0]']);
+      assert.ok((json.message as string[]).every((m) => /^(mobiles\[1\]|variables\[0\]): /.test(m)), JSON.stringify(json));
+      assert.equal(app.get(ChonrySmsSandbox).requests.length, 0);
+    } finally {
+      await app.close();
+    }
   });
 });
