@@ -11,6 +11,7 @@ import {
   ChonrySmsTransport,
   resolveChonrySmsOptions,
 } from '../../lib';
+import { ChonrySmsHealthIndicator, ChonrySmsHealthModule } from '../../lib/health';
 import { ChonrySmsSandbox, SandboxFault } from '../../lib/testing';
 import { javaUrlEncode } from '../../lib/transport/form-encoding';
 import { ACCESS_KEY, CapturingLogger, createApp, rejectionOf, startSandbox } from '../helpers';
@@ -107,6 +108,17 @@ describe('the secret never appears in anything observable', () => {
     await drive('shutdown refuse', () => closingSms.send(ONE_SMS));
     await unknownApp.close();
     await main.close();
+
+    // Health up, then down (gateway unreachable and the last sends failed).
+    for (const [state, baseUrl] of [['up', sandbox.url], ['down', `http://127.0.0.1:${await freePort()}`]] as const) {
+      const sms = ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl, timeout: 300 });
+      const healthApp = await createApp({ imports: [sms, ChonrySmsHealthModule.register({ imports: [sms], timeout: 300, failureThreshold: 1 })] }, logger);
+      await drive(`health ${state} send`, () => healthApp.get(ChonrySmsService).send(ONE_SMS));
+      const report = await healthApp.get(ChonrySmsHealthIndicator).isHealthy();
+      assert.equal((report['chonry-sms'] as { status: string }).status, state);
+      seen.push({ where: `health ${state}`, value: report });
+      await healthApp.close();
+    }
 
     // Start-up failures carry the options object in Nest's own error paths.
     for (const bad of [{ timeout: -1 }, { secret: ` ${SECRET}` }, { baseUrl: `https://user:${SECRET}@example.invalid` }, { retry: { attempts: SECRET } }, { timeZone: SECRET + 'x'.repeat(80) }, { sign: SECRET.repeat(4) }]) {
