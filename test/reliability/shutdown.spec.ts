@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ChonrySmsTransportError } from '../../lib';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { rejectionOf, startSandbox } from '../helpers';
-import { freePort, ONE_SMS, smsApp } from './support';
+import { activeResources, freePort, leftoversAfter, ONE_SMS, smsApp } from './support';
 
 async function untilRequests(sandbox: ChonrySmsSandbox, n: number): Promise<void> {
   while (sandbox.requests.length < n) await new Promise((r) => setTimeout(r, 5));
@@ -50,9 +50,12 @@ describe('shutdown', () => {
     // The request was written: the provider may still accept it.
     assert.deepEqual([err.kind, err.delivery], ['shutdown', 'unknown']);
     assert.equal(sandbox.requests.length, 1);
+    // Let the sandbox's own delay timer run out, so later tests count only their own.
+    while (sandbox.requests[0].reply.code === undefined) await new Promise((r) => setTimeout(r, 10));
   });
 
-  it('ends a retry backoff at shutdown with a not-sent shutdown error', async () => {
+  it('ends a retry backoff at shutdown with a not-sent shutdown error, leaving no timer', async () => {
+    const baseline = activeResources();
     const { app, sms } = await smsApp(`http://127.0.0.1:${await freePort()}`, {
       retry: { attempts: 10, initialDelay: 60_000, maxDelay: 60_000 },
       shutdownGracePeriod: 50,
@@ -64,6 +67,8 @@ describe('shutdown', () => {
     assert.ok(err instanceof ChonrySmsTransportError, String(err));
     assert.deepEqual([err.kind, err.delivery], ['shutdown', 'not-sent']);
     assert.match(err.message, /waiting to retry after attempt \d+ failed \(connection-refused\)/);
+    // The 60-second backoff timer went with the shutdown.
+    assert.deepEqual(await leftoversAfter(baseline), []);
   });
 
   it('on SIGTERM with enableShutdownHooks, finishes the send in flight and refuses later ones', async () => {
