@@ -143,7 +143,7 @@ export class ChonrySmsQueueModule {
         ChonrySmsQueue,
         ChonrySmsQueueWorker,
       ],
-      exports: [ChonrySmsQueue, ChonrySmsQueueEvents, CHONRY_SMS_QUEUE_RESOLVED_OPTIONS, bullQueue],
+      exports: [ChonrySmsQueue, ChonrySmsQueueEvents, optionsModule, bullQueue],
     };
   }
 }

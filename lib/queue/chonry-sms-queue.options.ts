@@ -67,10 +67,10 @@ export interface RedisConnectionOptions {
 const DEFAULT_CAMPAIGN_TTL_S = 7 * 24 * 3600;
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
-function wholeNumber(o: Record<string, unknown>, key: string, fallback: number, min: number, max: number): number {
+function wholeNumber(o: Record<string, unknown>, key: string, fallback: number, min: number, max: number, path = `queue.${key}`): number {
   const value = o[key] ?? fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ChonrySmsConfigError(`queue.${key}`, `must be a whole number from ${min} to ${max} (got ${String(value)})`);
+    throw new ChonrySmsConfigError(path, `must be a whole number from ${min} to ${max} (got ${String(value)})`);
   }
   return value;
 }
@@ -134,8 +134,8 @@ export function resolveChonrySmsQueueOptions(options: ChonrySmsQueueModuleOption
   if (o.limiter !== undefined && o.limiter !== null) {
     const l = o.limiter as Record<string, unknown>;
     limiter = Object.freeze({
-      max: wholeNumber(l, 'max', NaN, 1, 1_000_000),
-      duration: wholeNumber(l, 'duration', NaN, 1, 86_400_000),
+      max: wholeNumber(l, 'max', NaN, 1, 1_000_000, 'queue.limiter.max'),
+      duration: wholeNumber(l, 'duration', NaN, 1, 86_400_000, 'queue.limiter.duration'),
     });
   }
   const retryApiCodes = o.retryApiCodes ?? [];
