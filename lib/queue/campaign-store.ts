@@ -41,18 +41,15 @@ if max > 0 then
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local duration = tonumber(ARGV[5])
-  local spacing = tonumber(ARGV[6])
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - duration)
   if redis.call('ZCARD', KEYS[4]) >= max then
-    local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
-    return {'wait', tonumber(oldest[2]) + duration - now}
+    local oldest = tonumber(redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2])
+    local wait = oldest + duration - now
+    if redis.call('ZCOUNT', KEYS[4], '(' .. now, '+inf') > 0 and wait > 100 then wait = 100 end
+    return {'wait', wait}
   end
-  local newest = redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')
-  if newest[2] and now - tonumber(newest[2]) < spacing then
-    return {'wait', spacing - (now - tonumber(newest[2]))}
-  end
-  redis.call('ZADD', KEYS[4], now, ARGV[7])
-  redis.call('PEXPIRE', KEYS[4], duration * 2)
+  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[6]), ARGV[7])
+  redis.call('PEXPIRE', KEYS[4], duration + tonumber(ARGV[6]) + 60000)
 end
 redis.call('HSET', KEYS[1], ARGV[1], 'started')
 redis.call('PEXPIRE', KEYS[1], ttl)
@@ -88,6 +85,13 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[5]))
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[5]))
 return 'recorded'
+`;
+
+// A request's slot is dated at its end: it then counts for a full window after the request
+// arrived, however long validation and the network took before it.
+const RELEASE = `
+local t = redis.call('TIME')
+return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
 `;
 
 const INIT = `
@@ -165,13 +169,15 @@ export class CampaignStore {
 
   /**
    * Just before a job's request: finishes a job seen before, or takes a slot of the global rate
-   * limit and marks the job started. `spacing` keeps slots apart so request arrival jitter cannot
-   * bunch them up within a window.
+   * limit (a sliding-window log in Redis time) and marks the job started. A slot in use counts as
+   * if its request arrived `inFlightMs` later, until `release` dates it at the request's end, so
+   * any window of `duration` at the provider sees at most `max` requests.
    */
   async begin(
     data: { campaignId: string; index: number },
     recipients: string[],
     limiter: { max: number; duration: number } | undefined,
+    slot: { member: string; inFlightMs: number },
     unknownReason: string,
   ): Promise<BeginOutcome> {
     const k = this.keys(data.campaignId);
@@ -188,13 +194,18 @@ export class CampaignStore {
       JSON.stringify(failure),
       limiter?.max ?? 0,
       limiter?.duration ?? 0,
-      limiter ? Math.floor(limiter.duration / limiter.max) : 0,
-      `${data.campaignId}:${data.index}:${process.pid}:${Math.random()}`,
+      slot.inFlightMs,
+      slot.member,
       this.ttlMs,
     )) as [string, number];
     if (status === 'go') return { go: true };
     if (status === 'wait') return { go: false, waitMs: Math.max(1, Number(wait)) };
     return { done: status === 'unknown' ? 'unknown' : 'already-finished' };
+  }
+
+  /** Dates a rate-limit slot at the end of its request (which arrived no later than now). */
+  async release(member: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, `${this.base}:rate`, member);
   }
 
   /** Records an accepted request; corrects an earlier `unknown` verdict on the same job. */

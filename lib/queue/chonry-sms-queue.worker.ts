@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
+import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsService } from '../chonry-sms.service';
 import { ChonrySmsApiError, ChonrySmsConfigError, ChonrySmsError, ChonrySmsTransportError } from '../errors';
 import { CampaignJobData, jobInput, jobRecipients } from './campaign-jobs';
@@ -15,6 +18,9 @@ const CUT_OFF_REASON =
 // A job that stalls this often is failed by BullMQ without our bookkeeping; a re-run is harmless
 // here (it turns into an `unknown` failure at once), so allow several.
 const MAX_STALLED_COUNT = 5;
+// Upper bound on the time from taking a rate-limit slot to the request's arrival, beyond the
+// HTTP timeout: validating and encoding up to 50,000 numbers. Only a crashed worker's slot waits it out.
+const PREPARE_ALLOWANCE_MS = 30_000;
 
 /** What a job returns to BullMQ when it completes. */
 export interface ChonrySmsJobResult {
@@ -35,6 +41,7 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
   private readonly closing = new AbortController();
   private worker?: Worker<CampaignJobData, ChonrySmsJobResult>;
   private sms!: ChonrySmsService;
+  private inFlightMs = 0;
 
   constructor(
     @Inject(CHONRY_SMS_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsQueueOptions,
@@ -47,6 +54,8 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
     if (!this.options.workers) return;
     try {
       this.sms = this.moduleRef.get(ChonrySmsService, { strict: false });
+      const smsOptions = this.moduleRef.get<string, ResolvedChonrySmsOptions>(CHONRY_SMS_RESOLVED_OPTIONS, { strict: false });
+      this.inFlightMs = smsOptions.timeout + PREPARE_ALLOWANCE_MS;
     } catch {
       throw new ChonrySmsConfigError('queue.workers', 'needs ChonrySmsModule registered in the application (or set workers: false)');
     }
@@ -74,8 +83,9 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
   private async process(job: Job<CampaignJobData, ChonrySmsJobResult>, token?: string): Promise<ChonrySmsJobResult> {
     const data = job.data;
     const mobiles = jobRecipients(data);
+    const slot = { member: randomUUID(), inFlightMs: this.inFlightMs };
     for (;;) {
-      const outcome = await this.store.begin(data, mobiles, this.options.limiter, CUT_OFF_REASON);
+      const outcome = await this.store.begin(data, mobiles, this.options.limiter, slot, CUT_OFF_REASON);
       if ('done' in outcome) {
         if (outcome.done === 'already-finished') return { recipients: mobiles.length, alreadyFinished: true };
         this.emitFailed(job, { mobiles, delivery: 'unknown', reason: CUT_OFF_REASON }, false);
@@ -96,8 +106,10 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
       const result = 'messages' in input ? await this.sms.sendPersonalized(input) : await this.sms.send(input);
       batchId = result.batchId;
     } catch (err) {
+      if (this.options.limiter) await this.store.release(slot.member);
       return this.failed(job, mobiles, err);
     }
+    if (this.options.limiter) await this.store.release(slot.member);
     await this.store.sent(data, mobiles.length, batchId);
     this.events.emit('completed', { campaignId: data.campaignId, jobId: String(job.id), recipients: mobiles.length, batchId });
     return { batchId, recipients: mobiles.length };
