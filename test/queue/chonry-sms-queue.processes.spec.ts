@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { ChonrySmsQueue, ChonrySmsQueueModule, ChonrySmsQueueModuleOptions } from '../../lib/queue';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, createApp, SECRET, startSandbox } from '../helpers';
-import { deleteKeys, eventually, mobiles, REDIS_URL, redisSkipReason, testRedis, uniquePrefix } from './redis-for-tests';
+import { deleteKeys, eventually, mobiles, connectTestRedis, REDIS_URL, redisSkipReason, uniquePrefix } from './redis-for-tests';
 
 const skip = redisSkipReason();
 
@@ -31,7 +31,7 @@ function maxInSlidingWindow(times: number[], duration: number): number {
 describe('ChonrySmsQueue across worker processes', { skip }, () => {
   const prefix = uniquePrefix();
   const workers = new Set<ChildProcess>();
-  let redis: Redis;
+  let redis: Redis | undefined;
   let sandbox: ChonrySmsSandbox;
   let producerApp: INestApplication | undefined;
 
@@ -82,10 +82,7 @@ describe('ChonrySmsQueue across worker processes', { skip }, () => {
   }
 
   before(async () => {
-    redis = testRedis();
-    await redis.ping().catch((err: Error) => {
-      throw new Error(`Redis at ${REDIS_URL} is required under CI=true: ${err.message}`);
-    });
+    redis = await connectTestRedis();
     sandbox = await startSandbox({ recordMessages: false });
   });
   after(async () => {

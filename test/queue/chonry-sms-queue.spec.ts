@@ -15,13 +15,13 @@ import {
 } from '../../lib/queue';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, createApp, rejectionOf, SECRET, startSandbox } from '../helpers';
-import { deleteKeys, eventually, mobiles, REDIS_URL, redisSkipReason, testRedis, uniquePrefix } from './redis-for-tests';
+import { deleteKeys, eventually, mobiles, connectTestRedis, REDIS_URL, redisSkipReason, uniquePrefix } from './redis-for-tests';
 
 const skip = redisSkipReason();
 
 describe('ChonrySmsQueue against a real Redis', { skip }, () => {
   const prefix = uniquePrefix();
-  let redis: Redis;
+  let redis: Redis | undefined;
   let sandbox: ChonrySmsSandbox;
   const apps: INestApplication[] = [];
   let queues = 0;
@@ -51,10 +51,7 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
   }
 
   before(async () => {
-    redis = testRedis();
-    await redis.ping().catch((err: Error) => {
-      throw new Error(`Redis at ${REDIS_URL} is required under CI=true: ${err.message}`);
-    });
+    redis = await connectTestRedis();
     sandbox = await startSandbox();
   });
   after(async () => {
@@ -72,7 +69,7 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     assert.ok(err instanceof ChonrySmsValidationError);
     assert.deepEqual(err.problems.map((p) => p.path).sort(), ['mobiles[1]', 'variables[0]']);
     // BullMQ writes only its queue's `meta` key on start; no job, no campaign.
-    assert.deepEqual(await redis.keys(`${prefix}:q${queues}:*`), [`${prefix}:q${queues}:meta`]);
+    assert.deepEqual(await redis!.keys(`${prefix}:q${queues}:*`), [`${prefix}:q${queues}:meta`]);
   });
 
   it('splits a campaign into jobs of one request each, sends every recipient once and reports it', async () => {

@@ -32,8 +32,16 @@ export function uniquePrefix(): string {
   return `chonry-test-${randomUUID().slice(0, 8)}`;
 }
 
-export function testRedis(): Redis {
-  return new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+/** A client for the test's own checks and clean-up; fails clearly (under CI=true) when Redis is missing. */
+export async function connectTestRedis(): Promise<Redis> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: () => null });
+  try {
+    await redis.ping();
+    return redis;
+  } catch (err) {
+    redis.disconnect();
+    throw new Error(`Redis at ${REDIS_URL} is required under CI=true (run scripts/ensure-redis.sh): ${(err as Error).message}`);
+  }
 }
 
 /** Deletes every key under `prefix`. */
