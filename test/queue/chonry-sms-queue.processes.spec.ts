@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { ChonrySmsQueue, ChonrySmsQueueModule, ChonrySmsQueueModuleOptions } from '../../lib/queue';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, createApp, SECRET, startSandbox } from '../helpers';
-import { deleteKeys, eventually, mobiles, connectTestRedis, REDIS_URL, redisSkipReason, uniquePrefix } from './redis-for-tests';
+import { connectTestRedis, deleteKeys, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
 
 const skip = redisSkipReason();
 
@@ -74,13 +74,6 @@ describe('ChonrySmsQueue across worker processes', { skip }, () => {
     return code ?? signal;
   }
 
-  async function settled(queue: ChonrySmsQueue, campaignId: string) {
-    return eventually(async () => {
-      const c = await queue.getCampaign(campaignId);
-      return c.pending === 0 ? c : undefined;
-    }, 120_000, `campaign ${campaignId} to settle`);
-  }
-
   before(async () => {
     redis = await connectTestRedis();
     sandbox = await startSandbox({ recordMessages: false });
@@ -108,7 +101,7 @@ describe('ChonrySmsQueue across worker processes', { skip }, () => {
     const enqueueMs = Date.now() - started;
     assert.equal(jobs, 20);
     started = Date.now();
-    const campaign = await settled(queue, campaignId);
+    const campaign = await settled(queue, campaignId, 120_000);
     const sendMs = Date.now() - started;
 
     assert.deepEqual([campaign.total, campaign.sent, campaign.failed, campaign.failures.length], [1_000_000, 1_000_000, 0, 0]);
@@ -154,7 +147,7 @@ describe('ChonrySmsQueue across worker processes', { skip }, () => {
     doomed.child.kill('SIGKILL');
     await once(doomed.child, 'exit');
 
-    const campaign = await settled(queue, campaignId);
+    const campaign = await settled(queue, campaignId, 120_000);
     const cutOff = new Set(sandbox.requests[0].fields.mobile.split(','));
     assert.equal(cutOff.size, 20_000);
     assert.deepEqual([campaign.total, campaign.sent, campaign.failed], [200_000, 180_000, 20_000]);

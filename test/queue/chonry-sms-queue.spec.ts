@@ -15,7 +15,7 @@ import {
 } from '../../lib/queue';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, createApp, rejectionOf, SECRET, startSandbox } from '../helpers';
-import { deleteKeys, eventually, mobiles, connectTestRedis, REDIS_URL, redisSkipReason, uniquePrefix } from './redis-for-tests';
+import { connectTestRedis, deleteKeys, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
 
 const skip = redisSkipReason();
 
@@ -41,13 +41,6 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     });
     apps.push(app);
     return { app, queue: app.get(ChonrySmsQueue) };
-  }
-
-  async function settled(queue: ChonrySmsQueue, campaignId: string) {
-    return eventually(async () => {
-      const c = await queue.getCampaign(campaignId);
-      return c.pending === 0 ? c : undefined;
-    }, 20_000, `campaign ${campaignId} to settle`);
   }
 
   before(async () => {
@@ -80,7 +73,7 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     const list = [...mobiles(7), '+86 139 0000 0000'];
     const { campaignId, jobs } = await queue.enqueue({ mobiles: list, variables: ['先生', '100%+1'], sign: '【Acme】' });
     assert.equal(jobs, 3);
-    const campaign = await settled(queue, campaignId);
+    const campaign = await settled(queue, campaignId, 20_000);
     assert.deepEqual({ ...campaign, batchIds: campaign.batchIds.length }, { total: 7, sent: 7, failed: 0, pending: 0, batchIds: 3, failures: [] });
     assert.equal(sandbox.requests.length, 3);
     assert.deepEqual(new Set(campaign.batchIds), new Set(sandbox.requests.map((r) => r.reply.batchId)));
@@ -98,7 +91,7 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     const messages = mobiles(12_000).map((mobile, i) => ({ mobile, variables: [`n${i}`] }));
     const { campaignId, jobs } = await queue.enqueue({ messages, scheduleSendTime: new Date('2030-01-02T03:04:05Z') });
     assert.equal(jobs, 2);
-    const campaign = await settled(queue, campaignId);
+    const campaign = await settled(queue, campaignId, 20_000);
     assert.equal(campaign.sent, 12_000);
     assert.equal(sandbox.acceptedRecipients, 12_000);
     assert.equal(sandbox.acceptedCount.size, 12_000);
@@ -119,7 +112,7 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     assert.equal(a.campaignId, b.campaignId);
     assert.equal(a.campaignId, c.campaignId);
     assert.equal(c.jobs, 1);
-    await settled(queue, a.campaignId);
+    await settled(queue, a.campaignId, 20_000);
     await new Promise((r) => setTimeout(r, 300)); // room for a second send to show up, were there one
     assert.equal(sandbox.requests.length, 1);
     assert.equal(sandbox.acceptedRecipients, 5);
@@ -140,7 +133,7 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     });
     try {
       const { campaignId } = await queue.enqueue({ mobiles: mobiles(3), variables: ['x'] });
-      const campaign = await settled(queue, campaignId);
+      const campaign = await settled(queue, campaignId, 20_000);
       assert.deepEqual([campaign.sent, campaign.failed], [3, 0]);
       assert.equal(failures[0].delivery, 'not-sent');
       assert.equal(failures[0].retrying, true);
@@ -157,7 +150,7 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     const { queue } = await queueApp({ batchSize: 2, attempts: 5 });
     sandbox.fault({ kind: 'reset-mid-response' }, 1);
     const { campaignId } = await queue.enqueue({ mobiles: mobiles(4), variables: ['x'] });
-    const campaign = await settled(queue, campaignId);
+    const campaign = await settled(queue, campaignId, 20_000);
     assert.deepEqual([campaign.total, campaign.sent, campaign.failed], [4, 2, 2]);
     assert.equal(campaign.failures.length, 1);
     assert.equal(campaign.failures[0].delivery, 'unknown');
@@ -173,14 +166,14 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     const { queue } = await queueApp({ batchSize: 2, retryApiCodes: ['9024'] });
     sandbox.fault({ kind: 'code', code: '9010' }, 1).fault({ kind: 'code', code: '9024' }, 1);
     const { campaignId } = await queue.enqueue({ mobiles: mobiles(2), variables: ['x'] });
-    const campaign = await settled(queue, campaignId);
+    const campaign = await settled(queue, campaignId, 20_000);
     assert.deepEqual([campaign.sent, campaign.failed], [0, 2]);
     assert.equal(campaign.failures[0].delivery, 'not-sent');
     assert.match(campaign.failures[0].reason, /9010/);
     assert.equal(sandbox.requests.length, 1);
 
     const second = await queue.enqueue({ mobiles: mobiles(2, 10), variables: ['x'] });
-    const retried = await settled(queue, second.campaignId);
+    const retried = await settled(queue, second.campaignId, 20_000);
     assert.deepEqual([retried.sent, retried.failed], [2, 0]);
     assert.equal(sandbox.requests.length, 3);
   });

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { ChonrySmsCampaign, ChonrySmsQueue } from '../../lib/queue';
 
 /** The Redis the queue tests use; `scripts/ensure-redis.sh` starts one. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -40,7 +41,7 @@ export async function connectTestRedis(): Promise<Redis> {
     return redis;
   } catch (err) {
     redis.disconnect();
-    throw new Error(`Redis at ${REDIS_URL} is required under CI=true (run scripts/ensure-redis.sh): ${(err as Error).message}`);
+    throw new Error(`Redis at ${REDIS_URL} is required under CI=true (run scripts/ensure-redis.sh): ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -70,4 +71,12 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Waits until no recipient of the campaign is pending, and returns it. */
+export function settled(queue: ChonrySmsQueue, campaignId: string, ms: number): Promise<ChonrySmsCampaign> {
+  return eventually(async () => {
+    const c = await queue.getCampaign(campaignId);
+    return c.pending === 0 ? c : undefined;
+  }, ms, `campaign ${campaignId} to settle`);
 }
