@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { INestApplication } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { getQueueToken } from '@nestjs/bullmq';
 import { Test } from '@nestjs/testing';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ChonrySmsConfigError, ChonrySmsModule, ChonrySmsValidationError } from '../../lib';
 import {
@@ -13,6 +15,7 @@ import {
   ChonrySmsQueueModule,
   ChonrySmsQueueModuleOptions,
 } from '../../lib/queue';
+import { CampaignStore } from '../../lib/queue/campaign-store';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, createApp, rejectionOf, SECRET, startSandbox } from '../helpers';
 import { connectTestRedis, deleteKeys, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
@@ -29,7 +32,7 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
   async function queueApp(options: ChonrySmsQueueModuleOptions = {}, baseUrl = sandbox.url): Promise<{ app: INestApplication; queue: ChonrySmsQueue }> {
     const app = await createApp({
       imports: [
-        ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl, timeout: 2000, templateId: '100' }),
+        ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl, timeout: 5000, templateId: '100' }),
         ChonrySmsQueueModule.forRoot({
           connection: { url: REDIS_URL },
           prefix,
@@ -179,18 +182,44 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     assert.equal(sandbox.requests.length, 3);
   });
 
-  it('finishes a request in flight on app.close(), and records it sent', async () => {
+  it('on app.close(), finishes the request in flight and hands a job waiting for a rate-limit slot back untouched', async () => {
     sandbox.reset();
-    const { app, queue } = await queueApp();
-    const producer = (await queueApp({ workers: false, queueName: `q${queues}` })).queue;
-    void queue;
-    sandbox.fault({ kind: 'delay', ms: 400 }, 1);
-    const { campaignId } = await producer.enqueue({ mobiles: mobiles(2), variables: ['x'] });
-    await eventually(async () => sandbox.requests.length === 1, 5000, 'the request to arrive');
+    const limiter = { max: 1, duration: 1000 };
+    const { app } = await queueApp({ limiter, concurrency: 2 });
+    const name = `q${queues}`;
+    const producer = await queueApp({ workers: false, queueName: name, batchSize: 1 });
+    const bull = producer.app.get<Queue>(getQueueToken(name));
+    // The first request takes 2.5 s; the second job starts meanwhile and waits for the slot.
+    sandbox.fault({ kind: 'delay', ms: 2500 }, 1);
+    const { campaignId } = await producer.queue.enqueue({ mobiles: mobiles(2), variables: ['x'] });
+    await eventually(async () => sandbox.requests.length === 1 && (await bull.getActiveCount()) === 2, 10_000, 'one request in flight, one job waiting');
     await app.close();
-    const campaign = await producer.getCampaign(campaignId);
-    assert.deepEqual([campaign.sent, campaign.failed, campaign.pending], [2, 0, 0]);
+    let campaign = await producer.queue.getCampaign(campaignId);
+    assert.deepEqual([campaign.sent, campaign.failed, campaign.pending], [1, 0, 1]);
     assert.equal(campaign.batchIds[0], sandbox.requests[0].reply.batchId);
+    assert.equal(sandbox.requests.length, 1);
+    assert.equal(await bull.getActiveCount(), 0);
+
+    await queueApp({ queueName: name });
+    campaign = await settled(producer.queue, campaignId, 20_000);
+    assert.deepEqual([campaign.sent, campaign.failed], [2, 0]);
+    assert.deepEqual([...sandbox.acceptedCount.values()], [1, 1]);
+  });
+
+  it('corrects an unknown verdict when the cut-off run turns out to have been accepted', async () => {
+    const store = new CampaignStore(redis!, prefix, 'store', 60_000);
+    const job = { campaignId: 'c1', index: 0 };
+    await store.init('c1', 2, 1);
+    const slot = { member: 'm', inFlightMs: 1000 };
+    assert.deepEqual(await store.begin(job, ['a', 'b'], undefined, slot, 'cut off'), { go: true });
+    // BullMQ hands the job to a second worker while the first is still waiting for the provider.
+    assert.deepEqual(await store.begin(job, ['a', 'b'], undefined, slot, 'cut off'), { done: 'unknown' });
+    let campaign = await store.get('c1');
+    assert.deepEqual([campaign?.sent, campaign?.failed, campaign?.failures], [0, 2, [{ mobiles: ['a', 'b'], delivery: 'unknown', reason: 'cut off' }]]);
+    await store.sent(job, 2, 'batch-1');
+    campaign = await store.get('c1');
+    assert.deepEqual([campaign?.sent, campaign?.failed, campaign?.failures, campaign?.batchIds], [2, 0, [], ['batch-1']]);
+    assert.deepEqual(await store.begin(job, ['a', 'b'], undefined, slot, 'cut off'), { done: 'already-finished' });
   });
 
   it('reports an unknown campaign with ChonrySmsCampaignNotFoundError', async () => {
