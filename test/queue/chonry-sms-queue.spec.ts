@@ -122,6 +122,21 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     assert.equal(sandbox.acceptedRecipients, 5);
     const other = await queue.enqueue(input, { idempotencyKey: 'order-43' });
     assert.notEqual(other.campaignId, a.campaignId);
+    await settled(queue, other.campaignId, 20_000);
+  });
+
+  it('finishes the enqueue of an idempotency key whose first enqueue died before adding its jobs', async () => {
+    sandbox.reset();
+    const { queue } = await queueApp();
+    // What a process that crashed right after claiming the key leaves behind: the key, no jobs.
+    const store = new CampaignStore(redis!, prefix, `q${queues}`, 60_000);
+    assert.equal(await store.claim('crashed-order', 'stale-campaign'), undefined);
+    const list = mobiles(3, 700);
+    const { campaignId, jobs } = await queue.enqueue({ mobiles: list, variables: ['x'] }, { idempotencyKey: 'crashed-order' });
+    assert.deepEqual([campaignId, jobs], ['stale-campaign', 1]);
+    const campaign = await settled(queue, campaignId, 20_000);
+    assert.equal(campaign.sent, 3);
+    assert.deepEqual(list.map((m) => sandbox.acceptedCount.get(m)), [1, 1, 1]);
   });
 
   it('retries a request that provably never left (connection refused) with backoff, then sends it once', async () => {
