@@ -17,4 +17,4 @@ export {
   resolveChonrySmsQueueOptions,
 } from './chonry-sms-queue.options';
 export { ChonrySmsQueue } from './chonry-sms-queue.service';
-export { ChonrySmsJobResult, ChonrySmsQueueWorker } from './chonry-sms-queue.worker';
+export { ChonrySmsJobResult } from './chonry-sms-queue.worker';
