@@ -110,7 +110,8 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     this.logger.warn(`POST ${this.options.baseUrl} failed after ${Math.round(latencyMs)} ms: ${err.kind} (delivery ${err.delivery})`);
   }
 
-  // After every module's destroy hooks, so sends still draining at shutdown keep their connections.
+  // The last shutdown hook: sends still draining at shutdown (a queue worker's, the in-flight sends
+  // ChonrySmsInFlightSends waits for) keep their connections until then.
   onApplicationShutdown(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
