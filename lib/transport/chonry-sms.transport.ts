@@ -41,6 +41,9 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
    * with a `shutdown` failure of unknown delivery, since the request may already be written.
    */
   async post(body: string, cancel?: AbortSignal): Promise<ProviderReply> {
+    if (cancel?.aborted) {
+      throw new ChonrySmsTransportError('shutdown', 'not-sent', 'the application shut down before the request was made');
+    }
     const started = performance.now();
     const controller = new AbortController();
     let abortedBy: 'timeout' | 'shutdown' | undefined;
@@ -54,7 +57,6 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     };
     cancel?.addEventListener('abort', onCancel, { once: true });
     try {
-      if (cancel?.aborted) onCancel();
       let response: { status: number; data: unknown };
       try {
         response = await this.http.axiosRef.request({
