@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { isValidInternationalDigits } from './numbering-plans';
 import { Checked, describeType, echo, Problem } from './problem';
 
 /** Per-request limits of the provider. */
@@ -25,6 +26,8 @@ export function normalizeMobile(raw: string): { mobile: string } | { reason: str
     return { reason: 'has no country code (write it as +<country code><number>)' };
   }
   if (s.length > E164_MAX_DIGITS) return { reason: `has more than ${E164_MAX_DIGITS} digits` };
+  // Fast path for the common case; anything it does not accept gets the library's own verdict and reason.
+  if (isValidInternationalDigits(s)) return { mobile: s };
   const parsed = parsePhoneNumberFromString(`+${s}`);
   if (!parsed) return { reason: 'does not start with a known country code' };
   if (!parsed.isValid()) {
@@ -64,11 +67,14 @@ export function checkMobiles(
   const seen = new Set<string>();
   const value: string[] = [];
   for (let i = 0; i < list.length; i++) {
-    const r = checkMobile(list[i], `${field}[${i}]`);
-    if (r.problem) problems.push(r.problem);
-    else if (!seen.has(r.mobile!)) {
-      seen.add(r.mobile!);
-      value.push(r.mobile!);
+    const raw: unknown = list[i];
+    // Same verdicts as checkMobile; the element's path is only built when there is a problem.
+    const r = typeof raw === 'string' ? normalizeMobile(raw) : undefined;
+    if (r === undefined || !('mobile' in r)) {
+      problems.push(checkMobile(raw, `${field}[${i}]`).problem!);
+    } else if (!seen.has(r.mobile)) {
+      seen.add(r.mobile);
+      value.push(r.mobile);
     }
   }
   return { value, problems };
