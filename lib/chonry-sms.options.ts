@@ -5,8 +5,9 @@ import {
   CHONRY_DEFAULT_TIMEOUT_MS,
   CHONRY_SEND_PATH,
 } from './chonry-sms.constants';
+import { resolveBulkDefaults } from './bulk/bulk-options';
 import { ChonrySmsConfigError } from './errors';
-import type { ChonrySmsModuleOptions } from './interfaces';
+import type { ChonrySmsBulkDefaults, ChonrySmsModuleOptions } from './interfaces';
 import { isKnownTimeZone, shortTextProblem } from './validation';
 
 /** Holds the account credentials; the secret is a private field, invisible to inspect and JSON. */
@@ -43,6 +44,8 @@ export interface ResolvedChonrySmsOptions {
   readonly timeout: number;
   readonly timeZone: string;
   readonly defaults: { readonly templateId?: string; readonly sign?: string; readonly senderId?: string };
+  /** Defaults for `sendBulk()` / `sendPersonalizedBulk()`, checked. */
+  readonly bulk: Readonly<ChonrySmsBulkDefaults>;
 }
 
 function requireString(options: Record<string, unknown>, key: string): string {
@@ -111,5 +114,6 @@ export function resolveChonrySmsOptions(options: ChonrySmsModuleOptions | undefi
       sign: optionalShortText(o, 'sign'),
       senderId: optionalShortText(o, 'senderId'),
     }),
+    bulk: resolveBulkDefaults(o.bulk),
   });
 }

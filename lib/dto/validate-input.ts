@@ -1,5 +1,4 @@
 import type { Type } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { ChonrySmsValidationError } from '../errors';
 import { describeType, Problem } from '../validation';
@@ -15,15 +14,17 @@ function problemsOf(dto: object, errors: ValidationError[]): Problem[] {
 }
 
 /**
- * Turns a plain object (or a DTO instance) into a validated DTO with class-transformer and
- * class-validator, before any I/O. Unknown fields are refused, so a typo such as `templateID`
+ * Turns a plain object (or a DTO instance) into a validated DTO with class-validator, before any
+ * I/O. Unknown fields are refused, so a typo such as `templateID`
  * cannot silently fall back to a default. Throws `ChonrySmsValidationError` listing every problem.
  */
 export function validateInput<T extends object>(cls: Type<T>, input: unknown): T {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ChonrySmsValidationError([{ path: '(input)', message: `must be an object (got ${describeType(input)})` }]);
   }
-  const dto = input instanceof cls ? input : plainToInstance(cls, input);
+  // A shallow copy onto the DTO class: these DTOs declare no transformations, and class-transformer
+  // would deep-copy every array element (10,000 message objects) before class-validator runs.
+  const dto = input instanceof cls ? input : Object.assign(new cls(), input);
   const errors = validateSync(dto, {
     whitelist: true,
     forbidNonWhitelisted: true,

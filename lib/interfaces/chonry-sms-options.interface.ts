@@ -1,3 +1,5 @@
+import type { ChonrySmsBulkDefaults } from './bulk-send.interface';
+
 /** What `ChonrySmsModule.forRoot()` / `forRootAsync()` accept. */
 export interface ChonrySmsModuleOptions {
   /** Account access key (the provider's `accesskey`). */
@@ -14,4 +16,6 @@ export interface ChonrySmsModuleOptions {
   senderId?: string;
   /** IANA zone in which a `Date` `scheduleSendTime` is written; default `Asia/Shanghai`. */
   timeZone?: string;
+  /** Defaults for `sendBulk()` / `sendPersonalizedBulk()` (chunk size, concurrency, rate limit, stopOnError); a call's options override them. */
+  bulk?: ChonrySmsBulkDefaults;
 }

@@ -4,18 +4,21 @@
  * body, so the server decodes them twice; every other field is encoded once.
  */
 
-const JAVA_EXTRA = /[!'()~]/g;
+const JAVA_EXTRA = /[!'()~]/;
 
 /** `java.net.URLEncoder.encode(s, "UTF-8")`: unreserved `A-Za-z0-9.-*_`, space as `+`. */
 export function javaUrlEncode(s: string): string {
-  return encodeURIComponent(s)
-    .replace(JAVA_EXTRA, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, '+');
+  let encoded = encodeURIComponent(s);
+  // Plain string replacements: a per-match callback costs too much on 10,000-message bodies.
+  if (JAVA_EXTRA.test(encoded)) {
+    encoded = encoded.replaceAll('!', '%21').replaceAll("'", '%27').replaceAll('(', '%28').replaceAll(')', '%29').replaceAll('~', '%7E');
+  }
+  return encoded.replaceAll('%20', '+');
 }
 
-/** Second pass over an already-encoded string: only `%` and `+` remain to be escaped. */
+/** Second pass over an already-encoded string: only `%` and `+` remain to be escaped (`%` first). */
 function encodeAgain(encoded: string): string {
-  return encoded.replace(/[%+]/g, (c) => (c === '%' ? '%25' : '%2B'));
+  return encoded.replaceAll('%', '%25').replaceAll('+', '%2B');
 }
 
 export function doubleUrlEncode(s: string): string {
