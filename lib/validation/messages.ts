@@ -1,10 +1,25 @@
-import { checkMobile, MAX_MESSAGES_PER_REQUEST } from './mobile';
+import { checkMobile, MAX_MESSAGES_PER_REQUEST, validMobile } from './mobile';
 import { Checked, describeType, Problem } from './problem';
-import { checkVariables } from './variables';
+import { checkVariables, variableProblem } from './variables';
 
 export interface PersonalizedMessage {
   mobile: string;
   variables: string[];
+}
+
+/**
+ * `{ mobile, variables }` with nothing else, a valid mobile and valid variables, normalised; else
+ * undefined. Builds no path strings or problem lists, so a valid list costs little per message.
+ */
+function wellFormedMessage(item: unknown): PersonalizedMessage | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+  const o = item as Record<string, unknown>;
+  for (const key in o) if (key !== 'mobile' && key !== 'variables') return undefined;
+  const { mobile: rawMobile, variables } = o;
+  if (typeof rawMobile !== 'string' || !Array.isArray(variables) || variables.length === 0) return undefined;
+  for (const v of variables as unknown[]) if (variableProblem(v) !== undefined) return undefined;
+  const mobile = validMobile(rawMobile);
+  return mobile === undefined ? undefined : { mobile, variables: variables as string[] };
 }
 
 /**
@@ -29,6 +44,13 @@ export function checkMessages(
   const value: PersonalizedMessage[] = [];
   for (let i = 0; i < list.length; i++) {
     const item: unknown = list[i];
+    const fast = wellFormedMessage(item);
+    if (fast && !firstIndexOf.has(fast.mobile)) {
+      firstIndexOf.set(fast.mobile, i);
+      value.push(fast);
+      continue;
+    }
+    // Anything else takes the full check, which names every problem.
     const path = `${field}[${i}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       problems.push({ path, message: `must be an object { mobile, variables } (got ${describeType(item)})` });

@@ -1,0 +1,144 @@
+// `npm run bench` (full; writes BENCHMARKS.md) or `npm run bench -- --short` (a quick proof that it
+// works, prints only). Starts the provider stand-in in its own process, then measures each client
+// on each scenario in a fresh process of its own.
+import { ChildProcess, fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { CLIENT_LABELS, ClientName, ClientReport, CLIENTS, Scenario, ScenarioName, scenarios } from './bench-scenarios';
+
+const short = process.argv.includes('--short');
+
+function once<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (m: { type: string; message?: string }) => {
+      if (m.type === type) {
+        done();
+        resolve(m as T);
+      } else if (m.type === 'error') {
+        done();
+        reject(new Error(m.message));
+      }
+    };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new Error(`${type}: child exited with ${code}`));
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+async function measure(url: string, client: ClientName, scenario: Scenario): Promise<ClientReport> {
+  // CHONRY_BENCH_PROFILE=<folder> writes a CPU profile of every client process there.
+  const profile = process.env.CHONRY_BENCH_PROFILE;
+  const execArgv = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = fork(join(__dirname, 'bench-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const reply = once<{ report: ClientReport }>(child, 'report');
+  child.send({ client, scenario, url });
+  return (await reply).report;
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+
+function table(results: ClientReport[], list: Scenario[]): string {
+  const rows = ['| scenario | client | median latency (ms) | p99 latency (ms) | throughput | CPU per request (ms) | peak RSS (MB) | accepted |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  for (const s of list) {
+    for (const r of results.filter((x) => x.scenario === s.name)) {
+      const unit = s.name === 'bulk-1m' ? 'recipients/s' : 'req/s';
+      rows.push(
+        `| ${s.title} | ${CLIENT_LABELS[r.client]} | ${fmt(r.latencyMs.median, 2)} | ${fmt(r.latencyMs.p99, 2)} | ${fmt(r.throughput, 0)} ${unit} | ${fmt(r.cpuMs / r.requests, 3)} | ${fmt(r.peakRssMb, 0)} | ${r.accepted}/${r.requests} |`,
+      );
+    }
+  }
+  return rows.join('\n');
+}
+
+function goals(results: ClientReport[]): string {
+  const get = (scenario: ScenarioName, client: ClientName) => results.find((r) => r.scenario === scenario && r.client === client);
+  const lines = ['| goal | measured | target | met |', '|---|---:|---:|:---:|'];
+  const ratio = (scenario: ScenarioName, label: string, target: number) => {
+    const ours = get(scenario, 'module');
+    const axios = get(scenario, 'axios');
+    if (!ours || !axios) return;
+    const r = ours.throughput / axios.throughput;
+    lines.push(`| ${label} | ${fmt(r, 2)}× | ≥ ${target}× | ${r >= target ? 'yes' : 'no'} |`);
+  };
+  ratio('small-c1', 'send() throughput vs axios keep-alive, c=1', 0.9);
+  ratio('small-c64', 'send() throughput vs axios keep-alive, c=64', 0.9);
+  for (const [scenario, label] of [
+    ['send-50k', 'CPU before the request is written, 50,000-number send (median / worst)'],
+    ['personal-10k', 'CPU before the request is written, 10,000-message send (median / worst)'],
+  ] as const) {
+    const pre = get(scenario, 'module')?.preRequestCpuMs;
+    if (pre) lines.push(`| ${label} | ${fmt(pre.median, 1)} / ${fmt(pre.max, 1)} ms | ≤ 50 ms | ${pre.median <= 50 ? 'yes' : 'no'} |`);
+  }
+  ratio('bulk-1m', `sendBulk() throughput vs hand-written axios loop (${short ? '100,000' : '1,000,000'} recipients)`, 0.5);
+  const bulk = get('bulk-1m', 'module');
+  if (bulk) lines.push(`| sendBulk() peak RSS (${short ? '100,000' : '1,000,000'} recipients) | ${fmt(bulk.peakRssMb, 0)} MB | ≤ 300 MB | ${bulk.peakRssMb <= 300 ? 'yes' : 'no'} |`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  // --only=<scenario>[,<client>] narrows the run (for investigating one figure); reports are not written.
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const list = scenarios(short).filter((s) => !only || s.name === only[0]);
+  const clients = CLIENTS.filter((c) => !only?.[1] || c === only[1]);
+  const server = fork(join(__dirname, 'provider-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { url } = await once<{ url: string }>(server, 'ready');
+  const results: ClientReport[] = [];
+  const load = loadavg().map((l) => l.toFixed(2)).join(' / ');
+  try {
+    for (const scenario of list) {
+      for (const client of clients) {
+        server.send({ type: 'reset' });
+        await once(server, 'reset');
+        const report = await measure(url, client, scenario);
+        server.send({ type: 'stats' });
+        const stats = await once<{ acceptedRecipients: number }>(server, 'stats');
+        const expected = (scenario.requests + scenario.warmup) * scenario.recipients;
+        if (stats.acceptedRecipients !== expected) throw new Error(`${client} / ${scenario.name}: the server accepted ${stats.acceptedRecipients} recipients, expected ${expected}`);
+        results.push(report);
+        console.error(`${scenario.title} · ${CLIENT_LABELS[client]}: ${fmt(report.throughput, 0)}/s, median ${fmt(report.latencyMs.median, 2)} ms`);
+      }
+    }
+  } finally {
+    server.send({ type: 'close' });
+  }
+
+  const cpu = cpus();
+  const machine = `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}, ${process.platform}-${process.arch}`;
+  const report = [
+    `# Benchmarks`,
+    '',
+    `Command: \`npm run bench${short ? ' -- --short' : ''}\` · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `Machine: ${machine}; load average when the run started: ${load}.`,
+    '',
+    'The provider stand-in (the module\'s `ChonrySmsSandbox`, decoding bodies as the provider does) runs in a',
+    'separate process; every client × scenario runs in a fresh process of its own, so CPU and peak RSS',
+    'are that client\'s alone. Baseline clients POST the same bytes the module sends (bulk: a hand-written',
+    'loop that chunks, joins and encodes without validating). CPU is process user + system time over the',
+    'measured requests; peak RSS is the client process\'s maximum resident set.',
+    '',
+    '## Goals',
+    '',
+    goals(results),
+    '',
+    '## All figures',
+    '',
+    table(results, list),
+    '',
+  ].join('\n');
+  console.log(report);
+  if (!short && !only) writeFileSync(join(process.cwd(), 'BENCHMARKS.md'), report);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
