@@ -8,6 +8,13 @@ import { join } from 'node:path';
 import { CLIENT_LABELS, ClientName, ClientReport, CLIENTS, Scenario, ScenarioName, scenarios } from './bench-scenarios';
 
 const short = process.argv.includes('--short');
+const ROUNDS = short ? 1 : 3;
+
+/** The round with the median throughput, reporting the highest peak RSS of all rounds. */
+function medianRound(reports: ClientReport[]): ClientReport {
+  const sorted = [...reports].sort((a, b) => a.throughput - b.throughput);
+  return { ...sorted[(sorted.length - 1) >> 1], peakRssMb: Math.max(...reports.map((r) => r.peakRssMb)) };
+}
 
 function once<T>(child: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -91,39 +98,49 @@ async function main(): Promise<void> {
   const server = fork(join(__dirname, 'provider-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { url } = await once<{ url: string }>(server, 'ready');
   const results: ClientReport[] = [];
-  const load = loadavg().map((l) => l.toFixed(2)).join(' / ');
+  const loadAtStart = loadavg()[0];
   try {
     for (const scenario of list) {
-      for (const client of clients) {
-        server.send({ type: 'reset' });
-        await once(server, 'reset');
-        const report = await measure(url, client, scenario);
-        server.send({ type: 'stats' });
-        const stats = await once<{ acceptedRecipients: number }>(server, 'stats');
-        const expected = (scenario.requests + scenario.warmup) * scenario.recipients;
-        if (stats.acceptedRecipients !== expected) throw new Error(`${client} / ${scenario.name}: the server accepted ${stats.acceptedRecipients} recipients, expected ${expected}`);
-        results.push(report);
-        console.error(`${scenario.title} · ${CLIENT_LABELS[client]}: ${fmt(report.throughput, 0)}/s, median ${fmt(report.latencyMs.median, 2)} ms`);
+      // Clients take turns, round after round, so a change in the machine's load hits them all alike.
+      const rounds = new Map<ClientName, ClientReport[]>(clients.map((c) => [c, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const client of clients) {
+          server.send({ type: 'reset' });
+          await once(server, 'reset');
+          const report = await measure(url, client, scenario);
+          server.send({ type: 'stats' });
+          const stats = await once<{ acceptedRecipients: number }>(server, 'stats');
+          const expected = (scenario.requests + scenario.warmup) * scenario.recipients;
+          if (stats.acceptedRecipients !== expected) throw new Error(`${client} / ${scenario.name}: the server accepted ${stats.acceptedRecipients} recipients, expected ${expected}`);
+          rounds.get(client)!.push(report);
+          console.error(`${scenario.title} · ${CLIENT_LABELS[client]} · round ${round + 1}: ${fmt(report.throughput, 0)}/s, median ${fmt(report.latencyMs.median, 2)} ms`);
+        }
       }
+      for (const reports of rounds.values()) results.push(medianRound(reports));
     }
   } finally {
     server.send({ type: 'close' });
   }
 
   const cpu = cpus();
+  const loadAtEnd = loadavg()[0];
+  const busy = Math.max(loadAtStart, loadAtEnd) > cpu.length / 2;
   const machine = `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}, ${process.platform}-${process.arch}`;
   const report = [
     `# Benchmarks`,
     '',
     `Command: \`npm run bench${short ? ' -- --short' : ''}\` · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
-    `Machine: ${machine}; load average when the run started: ${load}.`,
+    `Machine: ${machine}; 1-minute load average ${loadAtStart.toFixed(2)} when the run started, ${loadAtEnd.toFixed(2)} when it ended.`,
     '',
     'The provider stand-in (the module\'s `ChonrySmsSandbox`, decoding bodies as the provider does) runs in a',
     'separate process; every client × scenario runs in a fresh process of its own, so CPU and peak RSS',
     'are that client\'s alone. Baseline clients POST the same bytes the module sends (bulk: a hand-written',
     'loop that chunks, joins and encodes without validating). CPU is process user + system time over the',
-    'measured requests; peak RSS is the client process\'s maximum resident set.',
+    `measured requests; peak RSS is the client process's maximum resident set. ${ROUNDS > 1 ? `Clients take turns over ${ROUNDS} rounds; each row is the round with the median throughput (peak RSS: the highest of all rounds).` : ''}`,
+    ...(busy
+      ? ['', 'Other work was running on the machine (see the load averages), so the figures are noisy: ratios between clients measured in alternating turns are more trustworthy than absolute numbers.']
+      : []),
     '',
     '## Goals',
     '',

@@ -45,7 +45,7 @@ export interface ResolvedChonrySmsOptions {
   readonly timeZone: string;
   readonly defaults: { readonly templateId?: string; readonly sign?: string; readonly senderId?: string };
   /** Defaults for `sendBulk()` / `sendPersonalizedBulk()`, checked. */
-  readonly bulk: Readonly<ChonrySmsBulkDefaults>;
+  readonly bulk?: Readonly<ChonrySmsBulkDefaults>;
 }
 
 function requireString(options: Record<string, unknown>, key: string): string {

@@ -42,7 +42,7 @@ export class ChonrySmsService {
    * the result accounts for every recipient.
    */
   async sendBulk(input: SendBulkSmsDto, options?: ChonrySmsBulkOptions): Promise<ChonrySmsBulkResult> {
-    const settings = bulkSettings(this.options.bulk, options, MAX_MOBILES_PER_REQUEST);
+    const settings = bulkSettings(this.options.bulk ?? {}, options, MAX_MOBILES_PER_REQUEST);
     const dto = validateInput(SendBulkSmsDto, input);
     const common = commonWireFields(dto, this.options);
     const content = joinVariables(dto.variables);
@@ -54,7 +54,7 @@ export class ChonrySmsService {
 
   /** `sendPersonalized()` for any number of messages, in requests of at most 10,000 (or `chunkSize`). */
   async sendPersonalizedBulk(input: SendPersonalizedBulkSmsDto, options?: ChonrySmsBulkOptions): Promise<ChonrySmsBulkResult> {
-    const settings = bulkSettings(this.options.bulk, options, MAX_MESSAGES_PER_REQUEST);
+    const settings = bulkSettings(this.options.bulk ?? {}, options, MAX_MESSAGES_PER_REQUEST);
     const dto = validateInput(SendPersonalizedBulkSmsDto, input);
     const common = commonWireFields(dto, this.options);
     return runBulk(normalizedField<PersonalizedMessage[]>(dto, 'messages'), settings, {

@@ -38,12 +38,17 @@ export async function runBulk<T>(items: readonly T[], settings: BulkSettings, se
 
   const report = () => {
     if (!settings.onProgress || progressFailed) return;
-    try {
-      settings.onProgress({ ...progress });
-    } catch (err) {
-      // A broken progress bar must not break the send or its accounting.
+    // A broken progress bar must not break the send or its accounting.
+    const stop = (err: unknown) => {
       progressFailed = true;
       logger.warn(`onProgress threw ${err instanceof Error ? err.name : typeof err}; it will not be called again for this bulk send`);
+    };
+    try {
+      const returned: unknown = settings.onProgress({ ...progress });
+      // An async callback's rejection would otherwise be unhandled.
+      if (returned instanceof Promise) returned.catch(stop);
+    } catch (err) {
+      stop(err);
     }
   };
 

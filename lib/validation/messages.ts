@@ -19,7 +19,8 @@ function wellFormedMessage(item: unknown): PersonalizedMessage | undefined {
   if (typeof rawMobile !== 'string' || !Array.isArray(variables) || variables.length === 0) return undefined;
   for (const v of variables as unknown[]) if (variableProblem(v) !== undefined) return undefined;
   const mobile = validMobile(rawMobile);
-  return mobile === undefined ? undefined : { mobile, variables: variables as string[] };
+  // A copy: a bulk send builds its later requests after the caller may have changed its own arrays.
+  return mobile === undefined ? undefined : { mobile, variables: (variables as string[]).slice() };
 }
 
 /**
@@ -69,7 +70,7 @@ export function checkMessages(
       continue;
     }
     firstIndexOf.set(m.mobile, i);
-    value.push({ mobile: m.mobile, variables: v.value });
+    value.push({ mobile: m.mobile, variables: v.value.slice() });
   }
   return { value: problems.length ? [] : value, problems };
 }

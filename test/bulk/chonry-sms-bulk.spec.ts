@@ -202,14 +202,26 @@ describe('ChonrySmsService bulk sending over HTTP', () => {
     ]);
     assert.equal(stopped.failed, 20);
 
-    const result = await sms.sendBulk({ mobiles: numbers(20), variables: ['x'] }, { chunkSize: 5, onProgress: () => { throw new Error('progress bar broke'); } });
+    let calls = 0;
+    const onProgress = () => {
+      calls++;
+      throw new Error('progress bar broke');
+    };
+    const result = await sms.sendBulk({ mobiles: numbers(20), variables: ['x'] }, { chunkSize: 5, onProgress });
     assert.equal(result.sent, 20);
+    assert.equal(calls, 1, 'a throwing callback is not called again');
+
+    const rejected = await sms.sendBulk({ mobiles: numbers(20), variables: ['x'] }, { chunkSize: 5, onProgress: async () => Promise.reject(new Error('async bar broke')) });
+    assert.equal(rejected.sent, 20, 'an async callback that rejects is not an unhandled rejection');
   });
 
   it('sends personalised messages in chunks of their own, each recipient with their variables', async () => {
     const mobiles = numbers(12);
     const messages = mobiles.map((m, i) => ({ mobile: `+${m}`, variables: [`name ${i}`, 'a+b 100%'] }));
-    const result = await sms.sendPersonalizedBulk({ messages, sign: '【Acme】' }, { chunkSize: 5 });
+    const pending = sms.sendPersonalizedBulk({ messages, sign: '【Acme】' }, { chunkSize: 5, concurrency: 1 });
+    // Later requests are built after the call returned its promise: changing the input now must not reach them.
+    messages.at(-1)!.variables[0] = 'changed##after validation';
+    const result = await pending;
 
     assertAccountsFor(result, mobiles);
     assert.deepEqual(result.batches.map((b) => b.mobiles), [mobiles.slice(0, 5), mobiles.slice(5, 10), mobiles.slice(10)]);
