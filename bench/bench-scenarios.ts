@@ -28,8 +28,8 @@ export interface Scenario {
 
 export function scenarios(short: boolean): Scenario[] {
   return [
-    { name: 'small-c1', title: 'single small send, c=1', requests: short ? 200 : 3000, warmup: short ? 50 : 300, concurrency: 1, recipients: 1 },
-    { name: 'small-c64', title: 'single small send, c=64', requests: short ? 500 : 10000, warmup: short ? 100 : 1000, concurrency: 64, recipients: 1 },
+    { name: 'small-c1', title: 'single small send, c=1', requests: short ? 200 : 5000, warmup: short ? 50 : 1000, concurrency: 1, recipients: 1 },
+    { name: 'small-c64', title: 'single small send, c=64', requests: short ? 500 : 10000, warmup: short ? 100 : 2000, concurrency: 64, recipients: 1 },
     { name: 'send-50k', title: '50,000-number send', requests: short ? 3 : 20, warmup: short ? 1 : 3, concurrency: 1, recipients: 50_000 },
     { name: 'personal-10k', title: '10,000-message personalised send', requests: short ? 3 : 20, warmup: short ? 1 : 3, concurrency: 1, recipients: 10_000 },
     { name: 'bulk-1m', title: short ? '100,000-recipient bulk send (short mode)' : '1,000,000-recipient bulk send', requests: 1, warmup: 0, concurrency: 4, recipients: short ? 100_000 : 1_000_000 },

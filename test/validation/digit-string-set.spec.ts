@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { checkMobiles } from '../../lib/validation';
 import { DigitStringSet } from '../../lib/validation/digit-string-set';
 
 const normalisedNumber = fc
@@ -28,5 +29,15 @@ describe('DigitStringSet', () => {
     for (const n of ['999999999999999', '999999999999998', '1', '10', '100', '8613900000001']) assert.equal(set.add(n), true, n);
     for (const n of ['999999999999999', '10', '8613900000001']) assert.equal(set.add(n), false, n);
     assert.equal(set.size, 6);
+  });
+
+  it('de-duplicates long lists in checkMobiles as it does short ones, keeping first occurrences', () => {
+    const unique = Array.from({ length: 400 }, (_, i) => String(8_613_900_000_000 + i));
+    const written = [...unique, ...unique.map((m) => `+${m}`), ...unique.slice(0, 10).map((m) => `00${m}`)];
+    const long = checkMobiles(written, 'mobiles', Infinity);
+    assert.deepEqual(long.problems, []);
+    assert.deepEqual(long.value, unique);
+    const short = checkMobiles(written.slice(0, 100).concat(written.slice(400, 500)), 'mobiles', Infinity);
+    assert.deepEqual(short.value, unique.slice(0, 100));
   });
 });
