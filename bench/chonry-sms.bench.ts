@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CLIENT_LABELS, ClientName, ClientReport, CLIENTS, Scenario, ScenarioName, scenarios } from './bench-scenarios';
 
 const short = process.argv.includes('--short');
-const ROUNDS = short ? 1 : 3;
+const ROUNDS = short ? 1 : 5;
 
 /** The round with the median throughput, reporting the highest peak RSS of all rounds. */
 function medianRound(reports: ClientReport[]): ClientReport {
@@ -104,7 +104,8 @@ async function main(): Promise<void> {
       // Clients take turns, round after round, so a change in the machine's load hits them all alike.
       const rounds = new Map<ClientName, ClientReport[]>(clients.map((c) => [c, []]));
       for (let round = 0; round < ROUNDS; round++) {
-        for (const client of clients) {
+        // Each round starts with a different client, so none always follows the same neighbour.
+        for (const client of [...clients.slice(round % clients.length), ...clients.slice(0, round % clients.length)]) {
           server.send({ type: 'reset' });
           await once(server, 'reset');
           const report = await measure(url, client, scenario);
