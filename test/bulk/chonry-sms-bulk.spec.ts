@@ -278,7 +278,7 @@ describe('bulk pacing, observed at the server', () => {
 
   before(async () => {
     sandbox = await startSandbox({ recordMessages: false });
-    proxy = new CountingProxy(sandbox.url, 40);
+    proxy = new CountingProxy(sandbox.url, 100);
     await proxy.start();
   });
   after(async () => {
