@@ -53,7 +53,7 @@ async function measure(url: string, client: ClientName, scenario: Scenario): Pro
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
 
 function table(results: ClientReport[], list: Scenario[]): string {
-  const rows = ['| scenario | client | median latency (ms) | p99 latency (ms) | throughput | CPU per request (ms) | peak RSS (MB) | accepted |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const rows = ['| scenario | client | median latency (ms) | p99 latency (ms) | throughput | CPU per request, bulk: per send (ms) | peak RSS (MB) | accepted |', '|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const s of list) {
     for (const r of results.filter((x) => x.scenario === s.name)) {
       const unit = s.name === 'bulk-1m' ? 'recipients/s' : 'req/s';
