@@ -63,7 +63,8 @@ interface CallingCodePlans {
 }
 
 const metadata = new (Metadata as unknown as new (json: unknown) => MetadataAccess)(metadataJson);
-const byCallingCode = new Map<string, CallingCodePlans | null>();
+// Indexed by the calling code's value (1–999): with no leading 0, lengths 1, 2 and 3 never collide.
+const byCallingCode: (CallingCodePlans | null | undefined)[] = new Array(1000);
 
 function entirely(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`);
@@ -90,9 +91,10 @@ function compilePlan(plan: Plan): CompiledPlan {
   };
 }
 
-function plansFor(callingCode: string): CallingCodePlans | null {
-  let plans = byCallingCode.get(callingCode);
+function plansFor(code: number): CallingCodePlans | null {
+  let plans = byCallingCode[code];
   if (plans !== undefined) return plans;
+  const callingCode = String(code);
   if (!metadata.hasCallingCode(callingCode)) {
     plans = null;
   } else {
@@ -102,7 +104,7 @@ function plansFor(callingCode: string): CallingCodePlans | null {
       countries: countries.map((country) => ({ country, plan: compilePlan(metadata.selectNumberingPlan(country).numberingPlan) })),
     };
   }
-  byCallingCode.set(callingCode, plans);
+  byCallingCode[code] = plans;
   return plans;
 }
 
@@ -175,8 +177,10 @@ function nationalNumberOf(number: string, plans: CallingCodePlans): string {
 export function isValidInternationalDigits(digits: string): boolean {
   // parseInput: "+" and fewer than 3 digits is not a viable phone number.
   if (digits.length < 3 || digits.charCodeAt(0) === 48 /* 0 */) return false;
+  let code = 0;
   for (let length = 1; length <= MAX_LENGTH_COUNTRY_CODE && length <= digits.length; length++) {
-    const plans = plansFor(digits.slice(0, length));
+    code = code * 10 + digits.charCodeAt(length - 1) - 48;
+    const plans = plansFor(code);
     if (plans === null) continue;
     const national = nationalNumberOf(digits.slice(length), plans);
     if (national.length < MIN_LENGTH_FOR_NSN) return false;
