@@ -19,7 +19,6 @@ interface Plan {
   possibleLengths(): number[] | undefined;
   nationalPrefixForParsing(): string | undefined;
   nationalPrefixTransformRule(): string | undefined;
-  nationalPrefix(): string | undefined;
   leadingDigits(): string | undefined;
   hasTypes(): boolean;
   type(name: string): PlanType | undefined;
@@ -47,7 +46,6 @@ interface CompiledPlan {
   possibleLengths?: readonly number[];
   prefixForParsing?: RegExp;
   prefixTransformRule?: string;
-  nationalPrefix?: string;
   leadingDigits?: RegExp;
   hasTypes: boolean;
   /** Types in libphonenumber-js's test order; `fixedLine` is tested first. */
@@ -83,7 +81,6 @@ function compilePlan(plan: Plan): CompiledPlan {
     possibleLengths: plan.possibleLengths(),
     prefixForParsing: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
     prefixTransformRule: plan.nationalPrefixTransformRule(),
-    nationalPrefix: plan.nationalPrefix(),
     leadingDigits: leading ? new RegExp(leading) : undefined,
     hasTypes: plan.hasTypes(),
     fixedLine: compileType('FIXED_LINE'),
