@@ -1,4 +1,4 @@
-// Type-checks and compiles lib/, test/ and sample/ with tsc into a fresh folder of its own,
+// Builds dist/, then type-checks and compiles lib/, test/ and sample/ with tsc into a fresh folder of its own,
 // then runs every compiled *.spec.js with Node's test runner, which loads Nest 12's ESM-only
 // packages natively (no Jest ESM mode needed). Arguments filter spec files by path fragment.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,11 @@ const outDir = mkdtempSync(join(root, 'build', 'run-'));
 const cleanup = () => rmSync(outDir, { recursive: true, force: true });
 process.on('exit', cleanup);
 
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', outDir], { stdio: 'inherit' });
+const tscBin = join(root, 'node_modules/typescript/bin/tsc');
+// The sample (and its e2e tests) import the package by its name, which resolves to dist/: build it first.
+const build = spawnSync(process.execPath, [tscBin, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+const tsc = spawnSync(process.execPath, [tscBin, '-p', join(root, 'tsconfig.json'), '--outDir', outDir], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 const only = process.argv.slice(2);

@@ -10,7 +10,7 @@ export interface ChonrySmsSandboxOptions {
   secret?: string;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Default 0 (a free port). */
+  /** Default 0: a free port, kept across `close()` / `start()` so a configured client reconnects. */
   port?: number;
   /** Keep one `messages` entry per accepted recipient (default true); counts are kept either way. */
   recordMessages?: boolean;
@@ -41,7 +41,10 @@ export interface SandboxMessage {
   batchId: string;
 }
 
-/** A misbehaviour to inject into the next requests. */
+/**
+ * A misbehaviour to inject into the next requests to the send endpoint (other paths, such as a
+ * health probe's, never consume or suffer a fault, so a counted fault hits the sends it is meant for).
+ */
 export type SandboxFault =
   | { kind: 'status'; status: number; body?: string }
   | { kind: 'body'; body: string; contentType?: string }
@@ -52,6 +55,18 @@ export type SandboxFault =
   | { kind: 'drop' }
   /** Accepts the request, writes half the answer, then resets the connection. */
   | { kind: 'reset-mid-response' };
+
+/** The provider error codes the sandbox itself answers with when a request breaks the rule. */
+export const SANDBOX_CHECKED_CODES = Object.freeze({
+  '9002': 'accesskey, secret, or mobile+content (or data) missing',
+  '9003': 'a mobile is not country code + 6-15 digits',
+  '9006': 'accesskey/secret not the ones the sandbox was given',
+  '9009': 'content/data not decodable, or data not a JSON object of strings',
+  '9012': 'scheduleSendTime not a real yyyy-MM-dd HH:mm:ss time',
+  '9014': 'more than 50,000 mobiles, or more than 10,000 data keys',
+  '9019': 'content (or a data value) empty',
+  '9022': 'mobile empty, or data an empty object',
+} as const);
 
 const TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 const MOBILE = /^[1-9]\d{5,14}$/;
@@ -101,12 +116,15 @@ export class ChonrySmsSandbox {
   private readonly secret: string;
   private readonly faults: { fault: SandboxFault; remaining: number }[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private server?: Server;
   private baseUrl?: string;
+  private port: number;
 
   constructor(private readonly options: ChonrySmsSandboxOptions = {}) {
     this.accessKey = options.accessKey ?? 'sandbox-access-key';
     this.secret = options.secret ?? 'sandbox-secret';
+    this.port = options.port ?? 0;
   }
 
   /** The base URL to configure as `baseUrl`, once started. */
@@ -120,6 +138,7 @@ export class ChonrySmsSandbox {
     return { accessKey: this.accessKey, secret: this.secret };
   }
 
+  /** Starts listening (again, on the same port, after `close()`); resolves to `url`. */
   async start(): Promise<string> {
     if (this.baseUrl) return this.baseUrl;
     const server = createServer((req, res) => this.handle(req, res));
@@ -130,19 +149,23 @@ export class ChonrySmsSandbox {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+      server.listen(this.port, this.options.host ?? '127.0.0.1', () => resolve());
     });
     this.server = server;
     const { address, port } = server.address() as AddressInfo;
+    this.port = port;
     this.baseUrl = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
     return this.baseUrl;
   }
 
+  /** Stops listening and cuts open connections (answers still delayed by a fault are dropped). */
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
     this.baseUrl = undefined;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -189,6 +212,9 @@ export class ChonrySmsSandbox {
         reply: { status: 200 },
       };
       this.requests.push(record);
+      if (record.method !== 'POST' || record.path !== CHONRY_SEND_PATH) {
+        return this.reply(res, record, 404, 'Not Found', 'text/plain');
+      }
       const fault = this.takeFault();
       record.fault = fault?.kind;
       if (fault?.kind === 'drop') {
@@ -200,12 +226,13 @@ export class ChonrySmsSandbox {
       if (fault?.kind === 'code') {
         return this.answer(res, record, { code: fault.code, msg: fault.msg ?? CHONRY_ERROR_CODES[fault.code] ?? 'ERROR' });
       }
-      if (record.method !== 'POST' || record.path !== CHONRY_SEND_PATH) {
-        return this.reply(res, record, 404, 'Not Found', 'text/plain');
-      }
       const answer = this.process(record);
       if (fault?.kind === 'delay') {
-        setTimeout(() => this.answer(res, record, answer), fault.ms);
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          this.answer(res, record, answer);
+        }, fault.ms);
+        this.timers.add(timer);
       } else if (fault?.kind === 'reset-mid-response') {
         const json = JSON.stringify(answer);
         res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });

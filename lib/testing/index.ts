@@ -1,1 +1,2 @@
 export * from './chonry-sms.sandbox';
+export * from './chonry-sms-testing.module';

@@ -278,7 +278,7 @@ describe('bulk pacing, observed at the server', () => {
 
   before(async () => {
     sandbox = await startSandbox({ recordMessages: false });
-    proxy = new CountingProxy(sandbox.url, 100);
+    proxy = new CountingProxy(sandbox.url, 150);
     await proxy.start();
   });
   after(async () => {
@@ -331,9 +331,10 @@ describe('bulk pacing, observed at the server', () => {
       assert.equal(result.sent, 12);
       const arrivals = sandbox.requests.map((r) => r.at.getTime()).sort((a, b) => a - b);
       assert.equal(arrivals.length, 6);
-      // Six requests at 20/s are spaced 50 ms apart: at least 250 ms from the first to the last.
+      // Six requests at 20/s start 50 ms apart: at least 250 ms from the first start to the last.
       assert.ok(performance.now() - started >= 245, `took ${performance.now() - started} ms`);
-      assert.ok(arrivals[5] - arrivals[0] >= 240, `arrivals spanned ${arrivals[5] - arrivals[0]} ms`);
+      // At the server, delivery jitter may shorten that a little; unpaced, all six arrive at once.
+      assert.ok(arrivals[5] - arrivals[0] >= 150, `arrivals spanned ${arrivals[5] - arrivals[0]} ms`);
     } finally {
       await app.close();
     }

@@ -1,0 +1,45 @@
+import { Module, ValidationPipe } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { ChonrySmsModule, ChonrySmsModuleOptions } from 'nestjs-chonry-sms';
+import { ChonrySmsHealthModule } from 'nestjs-chonry-sms/health';
+import { HealthController } from './health/health.controller';
+import { SandboxGateway } from './sandbox/sandbox-gateway';
+import { SandboxModule } from './sandbox/sandbox.module';
+import { ChonrySmsExceptionFilter } from './sms/chonry-sms-exception.filter';
+import { SmsController } from './sms/sms.controller';
+
+const optionalNumber = (value: string | undefined): number | undefined => (value ? Number(value) : undefined);
+
+@Module({
+  imports: [
+    ConfigModule.forRoot(),
+    SandboxModule,
+    ChonrySmsModule.forRootAsync({
+      imports: [ConfigModule, SandboxModule],
+      inject: [ConfigService, SandboxGateway],
+      useFactory: (config: ConfigService, gateway: SandboxGateway): ChonrySmsModuleOptions => ({
+        ...(gateway.sandbox
+          ? gateway.moduleOptions()
+          : {
+              accessKey: config.getOrThrow<string>('CHONRY_ACCESS_KEY'),
+              secret: config.getOrThrow<string>('CHONRY_SECRET'),
+              baseUrl: config.get<string>('CHONRY_BASE_URL') || undefined,
+            }),
+        timeout: optionalNumber(config.get<string>('CHONRY_TIMEOUT_MS')),
+        templateId: config.get<string>('CHONRY_TEMPLATE_ID') || undefined,
+        sign: config.get<string>('CHONRY_SIGN') || undefined,
+      }),
+      isGlobal: true,
+    }),
+    TerminusModule,
+    ChonrySmsHealthModule.register({ timeout: 2_000, failureThreshold: 3 }),
+  ],
+  controllers: [SmsController, HealthController],
+  providers: [
+    { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) },
+    { provide: APP_FILTER, useClass: ChonrySmsExceptionFilter },
+  ],
+})
+export class AppModule {}

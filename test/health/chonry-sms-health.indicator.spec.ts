@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { createServer, Server } from 'node:net';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { inspect } from 'node:util';
+import { INestApplication } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorResult } from '@nestjs/terminus';
+import { ChonrySmsConfigError, ChonrySmsModule, ChonrySmsService, ChonrySmsTransport } from '../../lib';
+import { ChonrySmsHealthIndicator, ChonrySmsHealthModule, ChonrySmsHealthOptions } from '../../lib/health';
+import { ChonrySmsSandbox } from '../../lib/testing';
+import { ACCESS_KEY, createApp, rejectionOf, SECRET, startSandbox } from '../helpers';
+
+type Entry = {
+  status: 'up' | 'down';
+  message?: string;
+  gateway: { url: string; reachable?: boolean; status?: number; latencyMs?: number; error?: string; probed?: boolean };
+  sends: { consecutiveFailures: number; failureThreshold: number; lastSuccessAt: string | null; lastFailure: { kind: string; delivery: string; at: string } | null; lastLatencyMs: number | null };
+};
+const entry = (result: HealthIndicatorResult, key = 'chonry-sms'): Entry => result[key] as unknown as Entry;
+
+async function healthApp(baseUrl: string, health: ChonrySmsHealthOptions = {}): Promise<INestApplication> {
+  // Not global: the indicator reaches the module's transport through `imports`.
+  const sms = ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl, timeout: 300 });
+  return createApp({ imports: [sms, ChonrySmsHealthModule.register({ imports: [sms], timeout: 300, failureThreshold: 2, ...health })] });
+}
+
+describe('ChonrySmsHealthIndicator', () => {
+  let sandbox: ChonrySmsSandbox;
+  let app: INestApplication;
+  let indicator: ChonrySmsHealthIndicator;
+  let sms: ChonrySmsService;
+  const send = () => sms.send({ mobiles: ['447911123456'], variables: ['x'] });
+
+  before(async () => {
+    sandbox = await startSandbox();
+    app = await healthApp(sandbox.url);
+    indicator = app.get(ChonrySmsHealthIndicator);
+    sms = app.get(ChonrySmsService);
+  });
+  after(async () => {
+    await app.close();
+    await sandbox.close();
+  });
+  beforeEach(async () => {
+    sandbox.reset();
+    await sandbox.start(); // again after a test closed it (same port)
+    await send(); // a success resets the record between tests
+    sandbox.reset();
+  });
+
+  it('is up with the gateway answering, and probes without credentials or an SMS', async () => {
+    const result = await indicator.isHealthy();
+    const e = entry(result);
+    assert.equal(e.status, 'up');
+    assert.equal(e.gateway.url, sandbox.url);
+    assert.equal(e.gateway.reachable, true);
+    assert.equal(e.gateway.status, 404);
+    assert.equal(typeof e.gateway.latencyMs, 'number');
+    assert.equal(e.sends.consecutiveFailures, 0);
+    assert.equal(e.sends.failureThreshold, 2);
+    assert.ok(e.sends.lastSuccessAt && Date.parse(e.sends.lastSuccessAt) <= Date.now());
+    assert.deepEqual(sandbox.requests.map((r) => [r.method, r.path, r.rawBody]), [['HEAD', '/', '']]);
+    assert.equal(sandbox.acceptedRequests, 0);
+    assert.ok(entry(await indicator.isHealthy('sms'), 'sms'), 'the key is the caller’s');
+  });
+
+  it('is down after N consecutive transport failures, not before, and up after one success', async () => {
+    sandbox.fault({ kind: 'status', status: 500 });
+    await rejectionOf(send());
+    assert.equal(entry(await indicator.isHealthy()).status, 'up', 'one failure is under the threshold');
+    await rejectionOf(send());
+    const down = entry(await indicator.isHealthy());
+    assert.equal(down.status, 'down');
+    assert.equal(down.gateway.reachable, true, 'the gateway still answers HTTP');
+    assert.match(down.message!, /last 2 sends failed \(last: http-status\)/);
+    assert.equal(down.sends.lastFailure!.kind, 'http-status');
+    assert.equal(down.sends.lastFailure!.delivery, 'unknown');
+    await assert.rejects(app.get(HealthCheckService).check([() => indicator.isHealthy()]), /Service Unavailable/);
+
+    sandbox.clearFaults();
+    await send();
+    const up = entry(await indicator.isHealthy());
+    assert.equal(up.status, 'up');
+    assert.equal(up.sends.consecutiveFailures, 0);
+    assert.equal(up.sends.lastFailure!.kind, 'http-status', 'the last failure stays visible');
+  });
+
+  it('does not count provider rejections: the gateway answered', async () => {
+    sandbox.fault({ kind: 'code', code: '9010' });
+    for (let i = 0; i < 3; i++) await rejectionOf(send());
+    assert.equal(entry(await indicator.isHealthy()).status, 'up');
+  });
+
+  it('is down while the gateway refuses connections, and up once it is back', async () => {
+    await sandbox.close();
+    const down = entry(await indicator.isHealthy());
+    assert.equal(down.status, 'down');
+    assert.equal(down.gateway.reachable, false);
+    assert.match(down.message!, /gateway unreachable: connection-refused \(ECONNREFUSED\)/);
+    await sandbox.start();
+    assert.equal(entry(await indicator.isHealthy()).status, 'up');
+  });
+
+  it('never shows the secret', async () => {
+    sandbox.fault({ kind: 'drop' });
+    for (let i = 0; i < 2; i++) await rejectionOf(send());
+    const result = await indicator.isHealthy();
+    assert.equal(entry(result).status, 'down');
+    for (const text of [JSON.stringify(result), inspect(result, { depth: 10 }), inspect(indicator, { depth: 5 })]) {
+      assert.ok(!text.includes(SECRET));
+    }
+  });
+
+  it('never throws, even when reading the record fails', async () => {
+    const transport = app.get(ChonrySmsTransport);
+    const record = transport.record;
+    Object.defineProperty(transport, 'record', { get: () => { throw new Error('boom'); }, configurable: true });
+    try {
+      const e = entry(await indicator.isHealthy());
+      assert.equal(e.status, 'down');
+      assert.match(e.message!, /failed unexpectedly/);
+    } finally {
+      Object.defineProperty(transport, 'record', { value: record, configurable: true });
+    }
+  });
+});
+
+describe('ChonrySmsHealthIndicator options', () => {
+  it('reports down within its timeout when the gateway accepts connections but never answers', async () => {
+    const sockets: import('node:net').Socket[] = [];
+    const silent: Server = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as import('node:net').AddressInfo;
+    const app = await healthApp(`http://127.0.0.1:${port}`, { timeout: 200 });
+    try {
+      const started = performance.now();
+      const e = entry(await app.get(ChonrySmsHealthIndicator).isHealthy());
+      const elapsed = performance.now() - started;
+      assert.equal(e.status, 'down');
+      assert.match(e.message!, /timeout/);
+      // The issue's own bound: never past the timeout (with room for a loaded machine).
+      assert.ok(elapsed < 200 + 1_000, `took ${elapsed} ms`);
+    } finally {
+      await app.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('skips the probe when probe is false', async () => {
+    const sandbox = await startSandbox();
+    const app = await healthApp(sandbox.url, { probe: false });
+    try {
+      const e = entry(await app.get(ChonrySmsHealthIndicator).isHealthy());
+      assert.equal(e.status, 'up');
+      assert.equal(e.gateway.probed, false);
+      assert.equal(sandbox.requests.length, 0);
+    } finally {
+      await app.close();
+      await sandbox.close();
+    }
+  });
+
+  it('works as a plain provider with default options next to a global module', async () => {
+    const sandbox = await startSandbox();
+    const { TerminusModule } = await import('@nestjs/terminus');
+    const app = await createApp({
+      imports: [TerminusModule, ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, isGlobal: true })],
+      providers: [ChonrySmsHealthIndicator],
+    });
+    try {
+      const e = entry(await app.get(ChonrySmsHealthIndicator).isHealthy());
+      assert.equal(e.status, 'up');
+      assert.equal(e.sends.failureThreshold, 3);
+    } finally {
+      await app.close();
+      await sandbox.close();
+    }
+  });
+
+  it('refuses bad options at start-up, naming them', async () => {
+    const err = await rejectionOf(healthApp('http://127.0.0.1:9', { failureThreshold: 0 }));
+    assert.ok(err instanceof ChonrySmsConfigError, String(err));
+    assert.equal(err.option, 'health.failureThreshold');
+  });
+
+  it('takes its options from registerAsync', async () => {
+    const sandbox = await startSandbox();
+    const sms = ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, isGlobal: true });
+    const app = await createApp({ imports: [sms, ChonrySmsHealthModule.registerAsync({ useFactory: async () => ({ failureThreshold: 7 }) })] });
+    try {
+      assert.equal(entry(await app.get(ChonrySmsHealthIndicator).isHealthy()).sends.failureThreshold, 7);
+    } finally {
+      await app.close();
+      await sandbox.close();
+    }
+  });
+});
