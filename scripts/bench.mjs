@@ -9,7 +9,11 @@ mkdirSync(join(root, 'build'), { recursive: true });
 const outDir = mkdtempSync(join(root, 'build', 'bench-'));
 process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
 
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', outDir], { stdio: 'inherit' });
+const tscBin = join(root, 'node_modules/typescript/bin/tsc');
+// The sample, compiled with the rest, imports the package by its name (dist/): build it first.
+const build = spawnSync(process.execPath, [tscBin, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+const tsc = spawnSync(process.execPath, [tscBin, '-p', join(root, 'tsconfig.json'), '--outDir', outDir], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 const run = spawnSync(process.execPath, [join(outDir, 'bench', 'chonry-sms.bench.js'), ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
