@@ -134,13 +134,16 @@ async function main(): Promise<void> {
     '',
     `Machine: ${machine}; 1-minute load average ${loadAtStart.toFixed(2)} when the run started, ${loadAtEnd.toFixed(2)} when it ended.`,
     '',
-    'The provider stand-in (the module\'s `ChonrySmsSandbox`, decoding bodies as the provider does) runs in a',
-    'separate process; every client × scenario runs in a fresh process of its own, so CPU and peak RSS',
-    'are that client\'s alone. Baseline clients POST the same bytes the module sends (bulk: a hand-written',
-    'loop that chunks, joins and encodes without validating). CPU is process user + system time over the',
-    `measured requests; peak RSS is the client process's maximum resident set. ${ROUNDS > 1 ? `Clients take turns over ${ROUNDS} rounds; each row is the round with the median throughput (peak RSS: the highest of all rounds).` : ''}`,
+    '## How',
+    '',
+    "- The provider stand-in (the module's `ChonrySmsSandbox`, decoding bodies as the provider does) runs in a separate process; every client × scenario runs in a fresh process of its own, so CPU and peak RSS are that client's alone.",
+    '- Baseline clients POST precomputed bytes, identical to what the module sends; the module validates and encodes on every call, which is most of the difference in the 50,000-number and 10,000-message rows (see the CPU-before-the-request goals, measured on the same code path `send()` / `sendPersonalized()` run before handing the body to the transport).',
+    '- Bulk: `sendBulk()` at concurrency 4 against a hand-written loop that chunks by 50,000, joins and encodes at the same concurrency without validating anything.',
+    '- undici is the lower bound for HTTP on Node. A new connection per request (what the official client does) is cheap on loopback; over the internet every request would add a TCP and TLS handshake.',
+    "- CPU is process user + system time over the measured requests (bulk: over the whole call); peak RSS is the client process's maximum resident set, Node and Nest included.",
+    ...(ROUNDS > 1 ? [`- Clients take turns over ${ROUNDS} rounds, each round starting with a different client; each row is the round with the median throughput, with the highest peak RSS of all rounds.`] : []),
     ...(busy
-      ? ['', 'Other work was running on the machine (see the load averages), so the figures are noisy: ratios between clients measured in alternating turns are more trustworthy than absolute numbers.']
+      ? ['', '**Other work was running on the machine** (see the load averages), so the figures are noisy: ratios between clients measured in alternating turns are more trustworthy than absolute numbers.']
       : []),
     '',
     '## Goals',
