@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { CHONRY_LOGGER_CONTEXT, CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
@@ -25,7 +25,7 @@ const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded; chars
  * no axios error ever leaves it.
  */
 @Injectable()
-export class ChonrySmsTransport implements OnModuleDestroy {
+export class ChonrySmsTransport implements OnApplicationShutdown {
   private readonly logger = new Logger(CHONRY_LOGGER_CONTEXT);
   private readonly httpAgent = new http.Agent({ keepAlive: true });
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
@@ -91,7 +91,8 @@ export class ChonrySmsTransport implements OnModuleDestroy {
     this.logger.warn(`POST ${this.options.baseUrl} failed after ${Math.round(latencyMs)} ms: ${err.kind} (delivery ${err.delivery})`);
   }
 
-  onModuleDestroy(): void {
+  // The last shutdown hook: users such as queue workers finish their requests in onModuleDestroy first.
+  onApplicationShutdown(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }

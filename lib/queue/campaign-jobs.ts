@@ -1,0 +1,71 @@
+import { normalizedField } from '../chonry-sms.request';
+import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from '../dto';
+import type { PersonalizedMessage } from '../validation';
+
+/** The fields every job of a campaign shares, as JSON (a `Date` schedule travels as ISO text). */
+export interface CampaignCommon {
+  templateId?: string;
+  sign?: string;
+  senderId?: string;
+  scheduleSendTime?: string;
+  scheduleIsDate?: boolean;
+}
+
+/** One job: one provider request's worth of a campaign. */
+export interface CampaignJobData {
+  campaignId: string;
+  index: number;
+  common: CampaignCommon;
+  mobiles?: string[];
+  variables?: string[];
+  messages?: PersonalizedMessage[];
+}
+
+/** A validated campaign, split into jobs of at most `size` recipients. */
+export interface CampaignPlan {
+  total: number;
+  chunks: Omit<CampaignJobData, 'campaignId' | 'index'>[];
+}
+
+function chunk<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** Validates input of any size (bad input never enters the queue) and splits it per provider request. */
+export function planCampaign(input: SendSmsDto | SendPersonalizedSmsDto, sizeOf: (personalized: boolean) => number): CampaignPlan {
+  const personalized = typeof input === 'object' && input !== null && 'messages' in input;
+  const dto = personalized ? validateInput(SendPersonalizedBulkSmsDto, input) : validateInput(SendBulkSmsDto, input);
+  const schedule = dto.scheduleSendTime;
+  const common: CampaignCommon = {
+    ...(dto.templateId !== undefined ? { templateId: dto.templateId } : {}),
+    ...(dto.sign !== undefined ? { sign: dto.sign } : {}),
+    ...(dto.senderId !== undefined ? { senderId: dto.senderId } : {}),
+    ...(schedule instanceof Date ? { scheduleSendTime: schedule.toISOString(), scheduleIsDate: true } : {}),
+    ...(typeof schedule === 'string' ? { scheduleSendTime: schedule } : {}),
+  };
+  if (personalized) {
+    const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
+    return { total: messages.length, chunks: chunk(messages, sizeOf(true)).map((m) => ({ common, messages: m })) };
+  }
+  const mobiles = normalizedField<string[]>(dto, 'mobiles');
+  const variables = (dto as SendBulkSmsDto).variables;
+  return { total: mobiles.length, chunks: chunk(mobiles, sizeOf(false)).map((m) => ({ common, mobiles: m, variables })) };
+}
+
+/** The recipients a job carries. */
+export function jobRecipients(data: CampaignJobData): string[] {
+  return data.mobiles ?? (data.messages ?? []).map((m) => m.mobile);
+}
+
+/** The send input a job stands for, ready for `ChonrySmsService`. */
+export function jobInput(data: CampaignJobData): SendSmsDto | SendPersonalizedSmsDto {
+  const { scheduleIsDate, scheduleSendTime, ...rest } = data.common;
+  const common = {
+    ...rest,
+    ...(scheduleSendTime !== undefined ? { scheduleSendTime: scheduleIsDate ? new Date(scheduleSendTime) : scheduleSendTime } : {}),
+  };
+  if (data.messages) return { ...common, messages: data.messages };
+  return { ...common, mobiles: data.mobiles ?? [], variables: data.variables ?? [] };
+}

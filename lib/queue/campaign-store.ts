@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ChonrySmsDelivery } from '../errors';
+
+/** One request's worth of recipients that did not go out (or may not have). */
+export interface ChonrySmsCampaignFailure {
+  mobiles: string[];
+  delivery: ChonrySmsDelivery;
+  reason: string;
+}
+
+/** Where a campaign stands; `pending` counts recipients neither sent nor failed yet. */
+export interface ChonrySmsCampaign {
+  total: number;
+  sent: number;
+  failed: number;
+  pending: number;
+  batchIds: string[];
+  failures: ChonrySmsCampaignFailure[];
+}
+
+/** What the pre-send step decided for one job. */
+export type BeginOutcome = { go: true } | { go: false; waitMs: number } | { done: 'already-finished' | 'unknown' };
+
+// Per job, a state in the campaign's `jobs` hash: absent → 'started' (just before the request) →
+// 'sent' | 'failed'. A job found 'started' again was cut off after its request may have gone out:
+// it becomes an `unknown` failure instead of being sent twice.
+const BEGIN = `
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if state == 'sent' or state == 'failed' then return {'finished', 0} end
+local ttl = tonumber(ARGV[8])
+if state == 'started' then
+  redis.call('HSET', KEYS[1], ARGV[1], 'failed')
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+  redis.call('HINCRBY', KEYS[3], 'failed', ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  return {'unknown', 0}
+end
+local max = tonumber(ARGV[4])
+if max > 0 then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local duration = tonumber(ARGV[5])
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - duration)
+  if redis.call('ZCARD', KEYS[4]) >= max then
+    local oldest = tonumber(redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2])
+    local wait = oldest + duration - now
+    if redis.call('ZCOUNT', KEYS[4], '(' .. now, '+inf') > 0 and wait > 100 then wait = 100 end
+    return {'wait', wait}
+  end
+  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[6]), ARGV[7])
+  redis.call('PEXPIRE', KEYS[4], duration + tonumber(ARGV[6]) + 60000)
+end
+redis.call('HSET', KEYS[1], ARGV[1], 'started')
+redis.call('PEXPIRE', KEYS[1], ttl)
+return {'go', 0}
+`;
+
+const SENT = `
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if state == 'sent' then return 0 end
+if state == 'failed' and redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[3], 'failed', -tonumber(ARGV[2]))
+end
+redis.call('HSET', KEYS[1], ARGV[1], 'sent')
+redis.call('HINCRBY', KEYS[3], 'sent', ARGV[2])
+redis.call('RPUSH', KEYS[4], ARGV[3])
+redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[4]))
+return 1
+`;
+
+const FAILED = `
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if state == 'sent' then return 'resolved' end
+if ARGV[4] == 'retry' then
+  if state == 'started' then
+    redis.call('HDEL', KEYS[1], ARGV[1])
+    return 'retry'
+  end
+  if state ~= 'failed' then return 'retry' end
+end
+if state ~= 'failed' then redis.call('HINCRBY', KEYS[3], 'failed', ARGV[2]) end
+redis.call('HSET', KEYS[1], ARGV[1], 'failed')
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[5]))
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[5]))
+return 'recorded'
+`;
+
+// A request's slot is dated at its end: it then counts for a full window after the request
+// arrived, however long validation and the network took before it.
+const RELEASE = `
+local t = redis.call('TIME')
+return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+`;
+
+const INIT = `
+if redis.call('HSETNX', KEYS[1], 'total', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'jobs', ARGV[2], 'sent', 0, 'failed', 0, 'createdAt', ARGV[3])
+end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+return 1
+`;
+
+/** Campaign bookkeeping, idempotency keys and the shared rate limit, all in Redis. */
+export class CampaignStore {
+  private readonly base: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    queueName: string,
+    private readonly ttlMs: number,
+  ) {
+    this.base = `${prefix}:${queueName}:chonry`;
+  }
+
+  private keys(campaignId: string) {
+    const campaign = `${this.base}:campaign:${campaignId}`;
+    return { campaign, jobs: `${campaign}:jobs`, failures: `${campaign}:failures`, batches: `${campaign}:batches` };
+  }
+
+  private idempotencyKey(key: string): string {
+    return `${this.base}:idempotency:${createHash('sha256').update(key).digest('hex')}`;
+  }
+
+  /** Claims an idempotency key for `campaignId`; returns the campaign that already holds it, if any. */
+  async claim(key: string, campaignId: string): Promise<string | undefined> {
+    const ok = await this.redis.set(this.idempotencyKey(key), campaignId, 'PX', this.ttlMs, 'NX');
+    if (ok === 'OK') return undefined;
+    return (await this.redis.get(this.idempotencyKey(key))) ?? undefined;
+  }
+
+  async init(campaignId: string, total: number, jobs: number): Promise<void> {
+    await this.redis.eval(INIT, 1, this.keys(campaignId).campaign, total, jobs, Date.now(), this.ttlMs);
+  }
+
+  async markEnqueued(campaignId: string): Promise<void> {
+    await this.redis.hset(this.keys(campaignId).campaign, 'enqueued', 1);
+  }
+
+  /** The number of jobs once the campaign's jobs are all in the queue, else undefined. */
+  async enqueuedJobs(campaignId: string): Promise<number | undefined> {
+    const [enqueued, jobs] = await this.redis.hmget(this.keys(campaignId).campaign, 'enqueued', 'jobs');
+    return enqueued ? Number(jobs) : undefined;
+  }
+
+  async get(campaignId: string): Promise<ChonrySmsCampaign | undefined> {
+    const k = this.keys(campaignId);
+    const [[, hash], [, batchIds], [, failures]] = (await this.redis
+      .multi()
+      .hgetall(k.campaign)
+      .lrange(k.batches, 0, -1)
+      .hvals(k.failures)
+      .exec()) as [[unknown, Record<string, string>], [unknown, string[]], [unknown, string[]]];
+    if (!hash.total) return undefined;
+    const total = Number(hash.total);
+    const sent = Number(hash.sent ?? 0);
+    const failed = Number(hash.failed ?? 0);
+    return {
+      total,
+      sent,
+      failed,
+      pending: total - sent - failed,
+      batchIds,
+      failures: failures.map((f) => JSON.parse(f) as ChonrySmsCampaignFailure),
+    };
+  }
+
+  /**
+   * Just before a job's request: finishes a job seen before, or takes a slot of the global rate
+   * limit (a sliding-window log in Redis time) and marks the job started. A slot in use counts as
+   * if its request arrived `inFlightMs` later, until `release` dates it at the request's end, so
+   * any window of `duration` at the provider sees at most `max` requests.
+   */
+  async begin(
+    data: { campaignId: string; index: number },
+    recipients: string[],
+    limiter: { max: number; duration: number } | undefined,
+    slot: { member: string; inFlightMs: number },
+    unknownReason: string,
+  ): Promise<BeginOutcome> {
+    const k = this.keys(data.campaignId);
+    const failure: ChonrySmsCampaignFailure = { mobiles: recipients, delivery: 'unknown', reason: unknownReason };
+    const [status, wait] = (await this.redis.eval(
+      BEGIN,
+      4,
+      k.jobs,
+      k.failures,
+      k.campaign,
+      `${this.base}:rate`,
+      data.index,
+      recipients.length,
+      JSON.stringify(failure),
+      limiter?.max ?? 0,
+      limiter?.duration ?? 0,
+      slot.inFlightMs,
+      slot.member,
+      this.ttlMs,
+    )) as [string, number];
+    if (status === 'go') return { go: true };
+    if (status === 'wait') return { go: false, waitMs: Math.max(1, Number(wait)) };
+    return { done: status === 'unknown' ? 'unknown' : 'already-finished' };
+  }
+
+  /** Dates a rate-limit slot at the end of its request (which arrived no later than now). */
+  async release(member: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, `${this.base}:rate`, member);
+  }
+
+  /** Records an accepted request; corrects an earlier `unknown` verdict on the same job. */
+  async sent(data: { campaignId: string; index: number }, recipients: number, batchId: string): Promise<void> {
+    const k = this.keys(data.campaignId);
+    await this.redis.eval(SENT, 4, k.jobs, k.failures, k.campaign, k.batches, data.index, recipients, batchId, this.ttlMs);
+  }
+
+  /**
+   * Records a failed request. `retry` releases the job for BullMQ's next attempt (returns 'retry'),
+   * unless another run already settled it; `final` records the failure in the campaign.
+   */
+  async failed(
+    data: { campaignId: string; index: number },
+    failure: ChonrySmsCampaignFailure,
+    mode: 'retry' | 'final',
+  ): Promise<'retry' | 'recorded' | 'resolved'> {
+    const k = this.keys(data.campaignId);
+    return (await this.redis.eval(
+      FAILED,
+      3,
+      k.jobs,
+      k.failures,
+      k.campaign,
+      data.index,
+      failure.mobiles.length,
+      JSON.stringify(failure),
+      mode,
+      this.ttlMs,
+    )) as 'retry' | 'recorded' | 'resolved';
+  }
+}

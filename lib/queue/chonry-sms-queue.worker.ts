@@ -1,0 +1,138 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
+import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
+import { ChonrySmsService } from '../chonry-sms.service';
+import { ChonrySmsApiError, ChonrySmsConfigError, ChonrySmsError, ChonrySmsTransportError } from '../errors';
+import { CampaignJobData, jobInput, jobRecipients } from './campaign-jobs';
+import { CampaignStore, ChonrySmsCampaignFailure } from './campaign-store';
+import { CHONRY_SMS_QUEUE_LOGGER_CONTEXT, CHONRY_SMS_QUEUE_RESOLVED_OPTIONS } from './chonry-sms-queue.constants';
+import { ChonrySmsQueueEvents } from './chonry-sms-queue.events';
+import type { ResolvedChonrySmsQueueOptions } from './chonry-sms-queue.options';
+
+const CUT_OFF_REASON =
+  'the worker running this job stopped or lost its lock after the request may have been sent; not re-sent automatically';
+// A job that stalls this often is failed by BullMQ without our bookkeeping; a re-run is harmless
+// here (it turns into an `unknown` failure at once), so allow several.
+const MAX_STALLED_COUNT = 5;
+// Upper bound on the time from taking a rate-limit slot to the request's arrival, beyond the
+// HTTP timeout: validating and encoding up to 50,000 numbers. Only a crashed worker's slot waits it out.
+const PREPARE_ALLOWANCE_MS = 30_000;
+
+/** What a job returns to BullMQ when it completes. */
+export interface ChonrySmsJobResult {
+  batchId?: string;
+  recipients: number;
+  /** True when an earlier run of the same job had already settled it. */
+  alreadyFinished?: boolean;
+}
+
+/**
+ * Runs BullMQ workers for the campaign queue when `workers` is true. Each job is one request
+ * through `ChonrySmsService`, after a slot of the global rate limit and an "attempt started"
+ * mark in Redis, so a job cut off mid-request is reported `unknown`, never silently sent again.
+ */
+@Injectable()
+export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(CHONRY_SMS_QUEUE_LOGGER_CONTEXT);
+  private readonly closing = new AbortController();
+  private worker?: Worker<CampaignJobData, ChonrySmsJobResult>;
+  private sms!: ChonrySmsService;
+  private inFlightMs = 0;
+
+  constructor(
+    @Inject(CHONRY_SMS_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsQueueOptions,
+    private readonly store: CampaignStore,
+    private readonly events: ChonrySmsQueueEvents,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.options.workers) return;
+    try {
+      this.sms = this.moduleRef.get(ChonrySmsService, { strict: false });
+      const smsOptions = this.moduleRef.get<string, ResolvedChonrySmsOptions>(CHONRY_SMS_RESOLVED_OPTIONS, { strict: false });
+      this.inFlightMs = smsOptions.timeout + PREPARE_ALLOWANCE_MS;
+    } catch {
+      throw new ChonrySmsConfigError('queue.workers', 'needs ChonrySmsModule registered in the application (or set workers: false)');
+    }
+    const o = this.options;
+    this.worker = new Worker<CampaignJobData, ChonrySmsJobResult>(o.queueName, (job, token) => this.process(job, token), {
+      connection: o.connection,
+      prefix: o.prefix,
+      concurrency: o.concurrency,
+      // BullMQ's own limiter counts fixed windows; it keeps surplus jobs waiting in Redis, and
+      // the pacing step in `CampaignStore.begin` holds the limit over sliding windows.
+      ...(o.limiter ? { limiter: { max: o.limiter.max, duration: o.limiter.duration } } : {}),
+      lockDuration: o.lockDuration,
+      stalledInterval: o.stalledInterval,
+      maxStalledCount: MAX_STALLED_COUNT,
+    });
+    this.worker.on('error', (err) => this.logger.error(`Queue worker error: ${err.message}`));
+  }
+
+  /** Stops taking jobs; a job waiting for a rate-limit slot is released, one mid-request finishes. */
+  async onModuleDestroy(): Promise<void> {
+    this.closing.abort();
+    await this.worker?.close();
+  }
+
+  private async process(job: Job<CampaignJobData, ChonrySmsJobResult>, token?: string): Promise<ChonrySmsJobResult> {
+    const data = job.data;
+    const mobiles = jobRecipients(data);
+    const slot = { member: randomUUID(), inFlightMs: this.inFlightMs };
+    for (;;) {
+      const outcome = await this.store.begin(data, mobiles, this.options.limiter, slot, CUT_OFF_REASON);
+      if ('done' in outcome) {
+        if (outcome.done === 'already-finished') return { recipients: mobiles.length, alreadyFinished: true };
+        this.emitFailed(job, { mobiles, delivery: 'unknown', reason: CUT_OFF_REASON }, false);
+        throw new UnrecoverableError(CUT_OFF_REASON);
+      }
+      if (outcome.go) break;
+      if (this.closing.signal.aborted) {
+        // Shutting down before the request: hand the job back untouched, for another worker.
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      await sleep(outcome.waitMs, undefined, { signal: this.closing.signal }).catch(() => undefined);
+    }
+
+    let batchId: string;
+    try {
+      const input = jobInput(data);
+      const result = 'messages' in input ? await this.sms.sendPersonalized(input) : await this.sms.send(input);
+      batchId = result.batchId;
+    } catch (err) {
+      if (this.options.limiter) await this.store.release(slot.member);
+      return this.failed(job, mobiles, err);
+    }
+    if (this.options.limiter) await this.store.release(slot.member);
+    await this.store.sent(data, mobiles.length, batchId);
+    this.events.emit('completed', { campaignId: data.campaignId, jobId: String(job.id), recipients: mobiles.length, batchId });
+    return { batchId, recipients: mobiles.length };
+  }
+
+  /** Not-sent failures retry with BullMQ's backoff; anything that may have been sent is final. */
+  private async failed(job: Job<CampaignJobData, ChonrySmsJobResult>, mobiles: string[], err: unknown): Promise<never> {
+    const known = err instanceof ChonrySmsError;
+    const delivery = known ? err.delivery : 'unknown';
+    const reason = err instanceof Error ? err.message : String(err);
+    const failure: ChonrySmsCampaignFailure = { mobiles, delivery, reason };
+    const retryable =
+      delivery === 'not-sent' &&
+      (err instanceof ChonrySmsTransportError || (err instanceof ChonrySmsApiError && this.options.retryApiCodes.includes(err.code)));
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const verdict = await this.store.failed(job.data, failure, retryable && !lastAttempt ? 'retry' : 'final');
+    this.emitFailed(job, failure, verdict === 'retry');
+    if (verdict === 'retry') throw err;
+    throw new UnrecoverableError(reason);
+  }
+
+  private emitFailed(job: Job<CampaignJobData>, failure: ChonrySmsCampaignFailure, retrying: boolean): void {
+    if (!retrying) this.logger.warn(`Job ${String(job.id)} failed (delivery ${failure.delivery}): ${failure.reason}`);
+    this.events.emit('failed', { campaignId: job.data.campaignId, jobId: String(job.id), ...failure, retrying });
+  }
+}
