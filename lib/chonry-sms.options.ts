@@ -6,9 +6,10 @@ import {
   CHONRY_DEFAULT_TIMEOUT_MS,
   CHONRY_SEND_PATH,
 } from './chonry-sms.constants';
+import { resolveBulkDefaults } from './bulk/bulk-options';
 import { ChonrySmsConfigError } from './errors';
-import type { ChonrySmsModuleOptions } from './interfaces';
 import { resolveRetryOptions, ResolvedRetryOptions } from './reliability/retry-options';
+import type { ChonrySmsBulkDefaults, ChonrySmsModuleOptions } from './interfaces';
 import { isKnownTimeZone, shortTextProblem } from './validation';
 
 /** Holds the account credentials; the secret is a private field, invisible to inspect and JSON. */
@@ -47,6 +48,8 @@ export interface ResolvedChonrySmsOptions {
   readonly defaults: { readonly templateId?: string; readonly sign?: string; readonly senderId?: string };
   readonly retry: ResolvedRetryOptions;
   readonly shutdownGracePeriod: number;
+  /** Defaults for `sendBulk()` / `sendPersonalizedBulk()`, checked. */
+  readonly bulk?: Readonly<ChonrySmsBulkDefaults>;
 }
 
 function requireString(options: Record<string, unknown>, key: string): string {
@@ -138,5 +141,6 @@ function resolveOptions(options: ChonrySmsModuleOptions | undefined | null): Res
     }),
     retry,
     shutdownGracePeriod,
+    bulk: resolveBulkDefaults(o.bulk),
   });
 }

@@ -28,10 +28,14 @@ export function plainSendBody(
   content: string,
 ): string {
   const { credentials } = options;
+  // Fields named one by one: an object spread here costs more than the rest of the encoding.
   return encodeSendForm(credentials.accessKey, credentials.revealSecret(), {
-    ...common,
+    sign: common.sign,
+    templateId: common.templateId,
     mobile: mobiles.join(','),
     content,
+    scheduleSendTime: common.scheduleSendTime,
+    senderId: common.senderId,
   });
 }
 
@@ -42,5 +46,11 @@ export function personalizedSendBody(
 ): string {
   const { credentials } = options;
   const data = personalizedData(messages.map((m) => [m.mobile, joinVariables(m.variables)] as const));
-  return encodeSendForm(credentials.accessKey, credentials.revealSecret(), { ...common, data });
+  return encodeSendForm(credentials.accessKey, credentials.revealSecret(), {
+    sign: common.sign,
+    templateId: common.templateId,
+    data,
+    scheduleSendTime: common.scheduleSendTime,
+    senderId: common.senderId,
+  });
 }

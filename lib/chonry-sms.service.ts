@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { bulkSettings, runBulk } from './bulk';
 import { CHONRY_LOGGER_CONTEXT, CHONRY_SMS_RESOLVED_OPTIONS } from './chonry-sms.constants';
 import type { ResolvedChonrySmsOptions } from './chonry-sms.options';
 import { commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from './chonry-sms.request';
-import { SendPersonalizedSmsDto, SendSmsDto, validateInput } from './dto';
+import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from './dto';
 import { ChonrySmsApiError } from './errors';
-import type { SendSmsResult } from './interfaces';
+import type { ChonrySmsBulkOptions, ChonrySmsBulkResult, SendSmsResult } from './interfaces';
 import { ChonrySmsInFlightSends, withRetry } from './reliability';
 import { ChonrySmsTransport } from './transport/chonry-sms.transport';
-import { joinVariables, PersonalizedMessage } from './validation';
+import { joinVariables, MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, PersonalizedMessage } from './validation';
 
 /**
  * Sends SMS through Chonry's international API. Every call validates its input first (nothing is
@@ -37,6 +38,33 @@ export class ChonrySmsService {
     const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
     const body = personalizedSendBody(this.options, commonWireFields(dto, this.options), messages);
     return this.dispatch(body, messages.length);
+  }
+
+  /**
+   * `send()` for any number of recipients: validates all of them first, then sends requests of at
+   * most 50,000 (or `chunkSize`) with bounded concurrency. Never throws for a failed request:
+   * the result accounts for every recipient.
+   */
+  async sendBulk(input: SendBulkSmsDto, options?: ChonrySmsBulkOptions): Promise<ChonrySmsBulkResult> {
+    const settings = bulkSettings(this.options.bulk ?? {}, options, MAX_MOBILES_PER_REQUEST);
+    const dto = validateInput(SendBulkSmsDto, input);
+    const common = commonWireFields(dto, this.options);
+    const content = joinVariables(dto.variables);
+    return runBulk(normalizedField<string[]>(dto, 'mobiles'), settings, {
+      send: (mobiles) => this.dispatch(plainSendBody(this.options, common, mobiles, content), mobiles.length),
+      mobilesOf: (mobiles) => mobiles,
+    });
+  }
+
+  /** `sendPersonalized()` for any number of messages, in requests of at most 10,000 (or `chunkSize`). */
+  async sendPersonalizedBulk(input: SendPersonalizedBulkSmsDto, options?: ChonrySmsBulkOptions): Promise<ChonrySmsBulkResult> {
+    const settings = bulkSettings(this.options.bulk ?? {}, options, MAX_MESSAGES_PER_REQUEST);
+    const dto = validateInput(SendPersonalizedBulkSmsDto, input);
+    const common = commonWireFields(dto, this.options);
+    return runBulk(normalizedField<PersonalizedMessage[]>(dto, 'messages'), settings, {
+      send: (messages) => this.dispatch(personalizedSendBody(this.options, common, messages), messages.length),
+      mobilesOf: (messages) => messages.map((m) => m.mobile),
+    });
   }
 
   /** The one path every request takes: shutdown tracking, retries as configured, the provider's verdict. */

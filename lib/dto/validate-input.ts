@@ -1,5 +1,4 @@
 import type { Type } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { ChonrySmsValidationError } from '../errors';
 import { describeType, Problem } from '../validation';
@@ -33,8 +32,8 @@ function problemsOf(dto: object, errors: ValidationError[]): Problem[] {
 }
 
 /**
- * Turns a plain object (or a DTO instance) into a validated DTO with class-transformer and
- * class-validator, before any I/O. Unknown fields are refused, so a typo such as `templateID`
+ * Turns a plain object (or a DTO instance) into a validated DTO with class-validator, before any
+ * I/O. Unknown fields are refused, so a typo such as `templateID`
  * cannot silently fall back to a default. Throws `ChonrySmsValidationError` listing every problem.
  */
 export function validateInput<T extends object>(cls: Type<T>, input: unknown): T {
@@ -44,12 +43,15 @@ export function validateInput<T extends object>(cls: Type<T>, input: unknown): T
   let dto: T;
   let errors: ValidationError[];
   try {
-    // class-transformer silently drops these keys, at any depth; refuse them like any other unknown field.
+    // Refused like any other unknown field, at any depth: the copy below would set the DTO's prototype
+    // from a `__proto__` key, and class-transformer (used before) silently dropped them.
     const hostile = prototypeKeys(input, '', [], new Set());
     if (hostile.length > 0) {
       throw new ChonrySmsValidationError(hostile.map((path) => ({ path, message: 'is not a known field' })));
     }
-    dto = input instanceof cls ? input : plainToInstance(cls, input);
+    // A shallow copy onto the DTO class: these DTOs declare no transformations, and class-transformer
+    // would deep-copy every array element (10,000 message objects) before class-validator runs.
+    dto = input instanceof cls ? input : Object.assign(new cls(), input);
     errors = validateSync(dto, {
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -110,3 +110,15 @@ export class ChonrySmsTransportError extends ChonrySmsError {
     );
   }
 }
+
+/** A bulk send stopped (`stopOnError`) before this part was requested: it was never sent. */
+export class ChonrySmsNotSentError extends ChonrySmsError {
+  readonly delivery = 'not-sent' as const;
+
+  constructor(
+    /** The failure that stopped the bulk send. */
+    readonly stoppedBy: ChonrySmsError,
+  ) {
+    super(`Not sent: the bulk send stopped after an earlier request failed (${stoppedBy.name}). It is safe to send these again.`);
+  }
+}

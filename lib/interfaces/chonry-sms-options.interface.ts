@@ -1,4 +1,5 @@
 import type { ChonrySmsRetryOptions } from '../reliability/retry-options';
+import type { ChonrySmsBulkDefaults } from './bulk-send.interface';
 
 /** What `ChonrySmsModule.forRoot()` / `forRootAsync()` accept. */
 export interface ChonrySmsModuleOptions {
@@ -24,4 +25,6 @@ export interface ChonrySmsModuleOptions {
   retry?: ChonrySmsRetryOptions;
   /** On shutdown, how long (ms) to wait for sends in flight before cancelling them; default 10000. */
   shutdownGracePeriod?: number;
+  /** Defaults for `sendBulk()` / `sendPersonalizedBulk()` (chunk size, concurrency, rate limit, stopOnError); a call's options override them. */
+  bulk?: ChonrySmsBulkDefaults;
 }

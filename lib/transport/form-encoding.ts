@@ -4,22 +4,33 @@
  * body, so the server decodes them twice; every other field is encoded once.
  */
 
-const JAVA_EXTRA = /[!'()~]/g;
+const JAVA_EXTRA = /[!'()~]/;
+const UNRESERVED = /^[A-Za-z0-9.*_-]*$/;
+
+/** `encodeURIComponent` plus the characters it leaves that Java's URLEncoder escapes. */
+function percentEncode(s: string): string {
+  const encoded = encodeURIComponent(s);
+  // Plain string replacements: a per-match callback costs too much on 10,000-message bodies.
+  return JAVA_EXTRA.test(encoded)
+    ? encoded.replaceAll('!', '%21').replaceAll("'", '%27').replaceAll('(', '%28').replaceAll(')', '%29').replaceAll('~', '%7E')
+    : encoded;
+}
 
 /** `java.net.URLEncoder.encode(s, "UTF-8")`: unreserved `A-Za-z0-9.-*_`, space as `+`. */
 export function javaUrlEncode(s: string): string {
-  return encodeURIComponent(s)
-    .replace(JAVA_EXTRA, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, '+');
+  if (UNRESERVED.test(s)) return s; // most keys, ids and numbers: nothing to encode
+  const encoded = percentEncode(s);
+  return s.includes(' ') ? encoded.replaceAll('%20', '+') : encoded;
 }
 
-/** Second pass over an already-encoded string: only `%` and `+` remain to be escaped. */
-function encodeAgain(encoded: string): string {
-  return encoded.replace(/[%+]/g, (c) => (c === '%' ? '%25' : '%2B'));
-}
-
+/**
+ * `javaUrlEncode` applied twice. The second pass only escapes `%` (as `%25`) and the `+` that
+ * stands for a space (as `%2B`): the native `encodeURIComponent` does the first part fastest, and
+ * `%2520` can then only come from a space.
+ */
 export function doubleUrlEncode(s: string): string {
-  return encodeAgain(javaUrlEncode(s));
+  const twice = encodeURIComponent(percentEncode(s));
+  return s.includes(' ') ? twice.replaceAll('%2520', '%2B') : twice;
 }
 
 /** The fields of one send, already validated and in wire form (mobiles joined, variables joined). */

@@ -1,10 +1,26 @@
-import { checkMobile, MAX_MESSAGES_PER_REQUEST } from './mobile';
+import { checkMobile, MAX_MESSAGES_PER_REQUEST, validMobile } from './mobile';
 import { Checked, describeType, Problem } from './problem';
-import { checkVariables } from './variables';
+import { checkVariables, variableProblem } from './variables';
 
 export interface PersonalizedMessage {
   mobile: string;
   variables: string[];
+}
+
+/**
+ * `{ mobile, variables }` with nothing else, a valid mobile and valid variables, normalised; else
+ * undefined. Builds no path strings or problem lists, so a valid list costs little per message.
+ */
+function wellFormedMessage(item: unknown): PersonalizedMessage | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+  const o = item as Record<string, unknown>;
+  for (const key in o) if (key !== 'mobile' && key !== 'variables') return undefined;
+  const { mobile: rawMobile, variables } = o;
+  if (typeof rawMobile !== 'string' || !Array.isArray(variables) || variables.length === 0) return undefined;
+  for (const v of variables as unknown[]) if (variableProblem(v) !== undefined) return undefined;
+  const mobile = validMobile(rawMobile);
+  // A copy: a bulk send builds its later requests after the caller may have changed its own arrays.
+  return mobile === undefined ? undefined : { mobile, variables: (variables as string[]).slice() };
 }
 
 /**
@@ -29,6 +45,13 @@ export function checkMessages(
   const value: PersonalizedMessage[] = [];
   for (let i = 0; i < list.length; i++) {
     const item: unknown = list[i];
+    const fast = wellFormedMessage(item);
+    if (fast && !firstIndexOf.has(fast.mobile)) {
+      firstIndexOf.set(fast.mobile, i);
+      value.push(fast);
+      continue;
+    }
+    // Anything else takes the full check, which names every problem.
     const path = `${field}[${i}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       problems.push({ path, message: `must be an object { mobile, variables } (got ${describeType(item)})` });
@@ -47,7 +70,7 @@ export function checkMessages(
       continue;
     }
     firstIndexOf.set(m.mobile, i);
-    value.push({ mobile: m.mobile, variables: v.value });
+    value.push({ mobile: m.mobile, variables: v.value.slice() });
   }
   return { value: problems.length ? [] : value, problems };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { doubleUrlEncode, encodeSendForm, javaUrlEncode, personalizedData } from '../../lib/transport';
 import { loadVectors } from '../helpers';
 
@@ -40,5 +41,12 @@ describe('form encoding', () => {
 
   it('keeps the caller\'s key order in data, even for short numeric keys', () => {
     assert.equal(personalizedData([['6831234', 'b'], ['12', 'a']]), '{"6831234":"b","12":"a"}');
+  });
+
+  it('double-encodes exactly as the Java URLEncoder applied twice, for any text', () => {
+    const tricky = fc.string({ unit: fc.constantFrom(...' +%!\'()~#$&=*._-,:;/?"\\\n\t中😀é'), maxLength: 40 });
+    const text = fc.oneof(tricky, fc.string({ unit: 'grapheme', maxLength: 40 }));
+    fc.assert(fc.property(text, (s) => doubleUrlEncode(s) === javaUrlEncode(javaUrlEncode(s))), { numRuns: 5_000 });
+    assert.equal(doubleUrlEncode('a b+c%20'), 'a%2Bb%252Bc%252520');
   });
 });

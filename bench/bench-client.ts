@@ -1,0 +1,221 @@
+// One client process measuring one scenario, so CPU and peak RSS belong to that client alone.
+import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import axios from 'axios';
+import * as http from 'node:http';
+import { Agent, request as undiciRequest } from 'undici';
+import {
+  CHONRY_SMS_RESOLVED_OPTIONS,
+  ChonrySmsModule,
+  ChonrySmsService,
+  ResolvedChonrySmsOptions,
+  SendPersonalizedSmsDto,
+  SendSmsDto,
+  validateInput,
+} from '../lib';
+import { commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from '../lib/chonry-sms.request';
+import { encodeSendForm, personalizedData } from '../lib/transport';
+import { joinVariables, PersonalizedMessage } from '../lib/validation';
+import {
+  BENCH_ACCESS_KEY,
+  BENCH_SECRET,
+  BENCH_TEMPLATE_ID,
+  benchNumbers,
+  ClientName,
+  ClientReport,
+  percentile,
+  PLAIN_VARIABLES,
+  personalVariables,
+  Scenario,
+} from './bench-scenarios';
+
+const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' };
+
+interface Job {
+  client: ClientName;
+  scenario: Scenario;
+  url: string;
+}
+
+type Post = (body: string) => Promise<boolean>;
+
+function accepted(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { code?: string }).code === '0';
+  } catch {
+    return false;
+  }
+}
+
+/** The baseline clients: POST given bytes, answer whether the provider accepted them. */
+function baselinePost(client: Exclude<ClientName, 'module'>, sendUrl: string): Post {
+  if (client === 'axios') {
+    const ax = axios.create({ httpAgent: new http.Agent({ keepAlive: true }), maxBodyLength: Infinity, maxContentLength: Infinity });
+    return async (body) => accepted((await ax.post<string>(sendUrl, body, { headers: FORM_HEADERS, responseType: 'text', transformResponse: (d: string) => d })).data);
+  }
+  if (client === 'undici') {
+    const dispatcher = new Agent();
+    return async (body) => {
+      const res = await undiciRequest(sendUrl, { method: 'POST', body, headers: FORM_HEADERS, dispatcher });
+      return accepted(await res.body.text());
+    };
+  }
+  // What the official client does: a new connection for every request, closed afterwards.
+  const target = new URL(sendUrl);
+  return (body) =>
+    new Promise<boolean>((resolve, reject) => {
+      const req = http.request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent: false, headers: { ...FORM_HEADERS, 'Content-Length': Buffer.byteLength(body), Connection: 'close' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(accepted(Buffer.concat(chunks).toString('utf8'))));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+/** Runs `total` calls of `call` with `concurrency` loops; returns each call's latency. */
+async function measureLoop(total: number, concurrency: number, call: (i: number) => Promise<boolean>): Promise<{ latencies: Float64Array; ok: number }> {
+  const latencies = new Float64Array(total);
+  let next = 0;
+  let ok = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, total) }, async () => {
+      while (next < total) {
+        const i = next++;
+        const started = performance.now();
+        if (await call(i)) ok++;
+        latencies[i] = performance.now() - started;
+      }
+    }),
+  );
+  return { latencies, ok };
+}
+
+/** The hand-written bulk loop: chunk, join, encode, POST at the same concurrency, validating nothing. */
+async function handWrittenBulk(post: Post, mobiles: readonly string[], chunkSize: number, concurrency: number): Promise<{ sent: number; failed: number }> {
+  const content = encodeURIComponent(encodeURIComponent(PLAIN_VARIABLES.join('##')));
+  const head = `accesskey=${BENCH_ACCESS_KEY}&secret=${BENCH_SECRET}&templateId=${BENCH_TEMPLATE_ID}&mobile=`;
+  let next = 0;
+  let sent = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next * chunkSize < mobiles.length) {
+        const chunk = mobiles.slice(next * chunkSize, ++next * chunkSize);
+        if (await post(`${head}${encodeURIComponent(chunk.join(','))}&content=${content}`)) sent += chunk.length;
+        else failed += chunk.length;
+      }
+    }),
+  );
+  return { sent, failed };
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
+async function run(job: Job): Promise<ClientReport> {
+  const { client, scenario } = job;
+  const sendUrl = `${job.url}/intl/api/v2/send`;
+  let app: INestApplicationContext | undefined;
+  let sms: ChonrySmsService | undefined;
+  if (client === 'module') {
+    app = await NestFactory.createApplicationContext(
+      ChonrySmsModule.forRoot({ accessKey: BENCH_ACCESS_KEY, secret: BENCH_SECRET, baseUrl: job.url, templateId: BENCH_TEMPLATE_ID, timeout: 60_000 }),
+      { logger: false },
+    );
+    sms = app.get(ChonrySmsService);
+  }
+  const post = client === 'module' ? undefined : baselinePost(client, sendUrl);
+  const numbers = benchNumbers(scenario.recipients);
+  let call: (i: number) => Promise<boolean>;
+  let preRequest: (() => void) | undefined;
+
+  if (scenario.name === 'bulk-1m') {
+    call = async () => {
+      const r = sms
+        ? await sms.sendBulk({ mobiles: numbers, variables: PLAIN_VARIABLES }, { concurrency: scenario.concurrency })
+        : await handWrittenBulk(post!, numbers, 50_000, scenario.concurrency);
+      return r.failed === 0;
+    };
+  } else if (scenario.name === 'personal-10k') {
+    const messages = numbers.map((mobile, i) => ({ mobile, variables: personalVariables(i) }));
+    const input = { messages };
+    const body = encodeSendForm(BENCH_ACCESS_KEY, BENCH_SECRET, {
+      templateId: BENCH_TEMPLATE_ID,
+      data: personalizedData(messages.map((m) => [m.mobile, joinVariables(m.variables)] as const)),
+    });
+    call = sms ? async () => (await sms!.sendPersonalized(input)).recipients > 0 : () => post!(body);
+    if (sms) {
+      const options = app!.get<ResolvedChonrySmsOptions>(CHONRY_SMS_RESOLVED_OPTIONS);
+      // What sendPersonalized() does before handing the body to the transport.
+      preRequest = () => {
+        const dto = validateInput(SendPersonalizedSmsDto, input);
+        personalizedSendBody(options, commonWireFields(dto, options), normalizedField<PersonalizedMessage[]>(dto, 'messages'));
+      };
+    }
+  } else {
+    const input = { mobiles: numbers, variables: PLAIN_VARIABLES };
+    const body = encodeSendForm(BENCH_ACCESS_KEY, BENCH_SECRET, { templateId: BENCH_TEMPLATE_ID, mobile: numbers.join(','), content: joinVariables(PLAIN_VARIABLES) });
+    call = sms ? async () => (await sms!.send(input)).recipients > 0 : () => post!(body);
+    if (sms && scenario.name === 'send-50k') {
+      const options = app!.get<ResolvedChonrySmsOptions>(CHONRY_SMS_RESOLVED_OPTIONS);
+      // What send() does before handing the body to the transport.
+      preRequest = () => {
+        const dto = validateInput(SendSmsDto, input);
+        plainSendBody(options, commonWireFields(dto, options), normalizedField<string[]>(dto, 'mobiles'), joinVariables(dto.variables));
+      };
+    }
+  }
+
+  if (scenario.warmup > 0) await measureLoop(scenario.warmup, scenario.concurrency, call);
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  const { latencies, ok } = await measureLoop(scenario.requests, scenario.name === 'bulk-1m' ? 1 : scenario.concurrency, call);
+  const wallMs = performance.now() - wallStart;
+  const cpuMs = cpuMsSince(cpuStart);
+
+  let preRequestCpuMs: ClientReport['preRequestCpuMs'];
+  if (preRequest) {
+    const samples: number[] = [];
+    for (let i = 0; i < Math.max(5, scenario.requests); i++) {
+      const start = process.cpuUsage();
+      preRequest();
+      samples.push(cpuMsSince(start));
+    }
+    samples.sort((a, b) => a - b);
+    preRequestCpuMs = { median: percentile(samples, 50), max: samples[samples.length - 1] };
+  }
+  await app?.close();
+
+  const sorted = Float64Array.from(latencies).sort();
+  const perRequestRecipients = scenario.recipients;
+  return {
+    client,
+    scenario: scenario.name,
+    requests: scenario.requests,
+    recipients: scenario.requests * perRequestRecipients,
+    wallMs,
+    latencyMs: { median: percentile(sorted, 50), p99: percentile(sorted, 99) },
+    throughput: scenario.name === 'bulk-1m' ? (scenario.recipients * scenario.requests) / (wallMs / 1000) : scenario.requests / (wallMs / 1000),
+    cpuMs,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    preRequestCpuMs,
+    accepted: ok,
+    failed: scenario.requests - ok,
+  };
+}
+
+process.once('message', (job: Job) => {
+  run(job).then(
+    (report) => process.send!({ type: 'report', report }, () => process.exit(0)),
+    (err: unknown) => process.send!({ type: 'error', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, () => process.exit(1)),
+  );
+});

@@ -1,0 +1,165 @@
+// `npm run bench` (full; writes BENCHMARKS.md) or `npm run bench -- --short` (a quick proof that it
+// works, prints only). Starts the provider stand-in in its own process, then measures each client
+// on each scenario in a fresh process of its own.
+import { ChildProcess, fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { CLIENT_LABELS, ClientName, ClientReport, CLIENTS, Scenario, ScenarioName, scenarios } from './bench-scenarios';
+
+const short = process.argv.includes('--short');
+const ROUNDS = short ? 1 : 5;
+
+/** The round with the median throughput, reporting the highest peak RSS of all rounds. */
+function medianRound(reports: ClientReport[]): ClientReport {
+  const sorted = [...reports].sort((a, b) => a.throughput - b.throughput);
+  return { ...sorted[(sorted.length - 1) >> 1], peakRssMb: Math.max(...reports.map((r) => r.peakRssMb)) };
+}
+
+function once<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const onMessage = (m: { type: string; message?: string }) => {
+      if (m.type === type) {
+        done();
+        resolve(m as T);
+      } else if (m.type === 'error') {
+        done();
+        reject(new Error(m.message));
+      }
+    };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new Error(`${type}: child exited with ${code}`));
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+async function measure(url: string, client: ClientName, scenario: Scenario): Promise<ClientReport> {
+  // CHONRY_BENCH_PROFILE=<folder> writes a CPU profile of every client process there.
+  const profile = process.env.CHONRY_BENCH_PROFILE;
+  const execArgv = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = fork(join(__dirname, 'bench-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  const reply = once<{ report: ClientReport }>(child, 'report');
+  child.send({ client, scenario, url });
+  return (await reply).report;
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+
+function table(results: ClientReport[], list: Scenario[]): string {
+  const rows = ['| scenario | client | median latency (ms) | p99 latency (ms) | throughput | CPU per request, bulk: per send (ms) | peak RSS (MB) | accepted |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  for (const s of list) {
+    for (const r of results.filter((x) => x.scenario === s.name)) {
+      const unit = s.name === 'bulk-1m' ? 'recipients/s' : 'req/s';
+      rows.push(
+        `| ${s.title} | ${CLIENT_LABELS[r.client]} | ${fmt(r.latencyMs.median, 2)} | ${fmt(r.latencyMs.p99, 2)} | ${fmt(r.throughput, 0)} ${unit} | ${fmt(r.cpuMs / r.requests, 3)} | ${fmt(r.peakRssMb, 0)} | ${r.accepted}/${r.requests} |`,
+      );
+    }
+  }
+  return rows.join('\n');
+}
+
+function goals(results: ClientReport[]): string {
+  const get = (scenario: ScenarioName, client: ClientName) => results.find((r) => r.scenario === scenario && r.client === client);
+  const lines = ['| goal | measured | target | met |', '|---|---:|---:|:---:|'];
+  const ratio = (scenario: ScenarioName, label: string, target: number) => {
+    const ours = get(scenario, 'module');
+    const axios = get(scenario, 'axios');
+    if (!ours || !axios) return;
+    const r = ours.throughput / axios.throughput;
+    lines.push(`| ${label} | ${fmt(r, 2)}× | ≥ ${target}× | ${r >= target ? 'yes' : 'no'} |`);
+  };
+  ratio('small-c1', 'send() throughput vs axios keep-alive, c=1', 0.9);
+  ratio('small-c64', 'send() throughput vs axios keep-alive, c=64', 0.9);
+  for (const [scenario, label] of [
+    ['send-50k', 'CPU before the request is written, 50,000-number send (median / worst)'],
+    ['personal-10k', 'CPU before the request is written, 10,000-message send (median / worst)'],
+  ] as const) {
+    const pre = get(scenario, 'module')?.preRequestCpuMs;
+    if (pre) lines.push(`| ${label} | ${fmt(pre.median, 1)} / ${fmt(pre.max, 1)} ms | ≤ 50 ms | ${pre.median <= 50 ? 'yes' : 'no'} |`);
+  }
+  ratio('bulk-1m', `sendBulk() throughput vs hand-written axios loop (${short ? '100,000' : '1,000,000'} recipients)`, 0.5);
+  const bulk = get('bulk-1m', 'module');
+  if (bulk) lines.push(`| sendBulk() peak RSS (${short ? '100,000' : '1,000,000'} recipients) | ${fmt(bulk.peakRssMb, 0)} MB | ≤ 300 MB | ${bulk.peakRssMb <= 300 ? 'yes' : 'no'} |`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  // --only=<scenario>[,<client>] narrows the run (for investigating one figure); reports are not written.
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const list = scenarios(short).filter((s) => !only || s.name === only[0]);
+  const clients = CLIENTS.filter((c) => !only?.[1] || c === only[1]);
+  const server = fork(join(__dirname, 'provider-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { url } = await once<{ url: string }>(server, 'ready');
+  const results: ClientReport[] = [];
+  const loadAtStart = loadavg()[0];
+  try {
+    for (const scenario of list) {
+      // Clients take turns, round after round, so a change in the machine's load hits them all alike.
+      const rounds = new Map<ClientName, ClientReport[]>(clients.map((c) => [c, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        // Each round starts with a different client, so none always follows the same neighbour.
+        for (const client of [...clients.slice(round % clients.length), ...clients.slice(0, round % clients.length)]) {
+          server.send({ type: 'reset' });
+          await once(server, 'reset');
+          const report = await measure(url, client, scenario);
+          server.send({ type: 'stats' });
+          const stats = await once<{ acceptedRecipients: number }>(server, 'stats');
+          const expected = (scenario.requests + scenario.warmup) * scenario.recipients;
+          if (stats.acceptedRecipients !== expected) throw new Error(`${client} / ${scenario.name}: the server accepted ${stats.acceptedRecipients} recipients, expected ${expected}`);
+          rounds.get(client)!.push(report);
+          console.error(`${scenario.title} · ${CLIENT_LABELS[client]} · round ${round + 1}: ${fmt(report.throughput, 0)}/s, median ${fmt(report.latencyMs.median, 2)} ms`);
+        }
+      }
+      for (const reports of rounds.values()) results.push(medianRound(reports));
+    }
+  } finally {
+    server.send({ type: 'close' });
+  }
+
+  const cpu = cpus();
+  const loadAtEnd = loadavg()[0];
+  const busy = Math.max(loadAtStart, loadAtEnd) > cpu.length / 2;
+  const machine = `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}, ${process.platform}-${process.arch}`;
+  const report = [
+    `# Benchmarks`,
+    '',
+    `Command: \`npm run bench${short ? ' -- --short' : ''}\` · ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `Machine: ${machine}; 1-minute load average ${loadAtStart.toFixed(2)} when the run started, ${loadAtEnd.toFixed(2)} when it ended.`,
+    '',
+    '## How',
+    '',
+    "- The provider stand-in (the module's `ChonrySmsSandbox`, decoding bodies as the provider does) runs in a separate process; every client × scenario runs in a fresh process of its own, so CPU and peak RSS are that client's alone.",
+    '- Baseline clients POST precomputed bytes, identical to what the module sends; the module validates and encodes on every call, which is most of the difference in the 50,000-number and 10,000-message rows (see the CPU-before-the-request goals, measured on the same code path `send()` / `sendPersonalized()` run before handing the body to the transport).',
+    '- Bulk: `sendBulk()` at concurrency 4 against a hand-written loop that chunks by 50,000, joins and encodes at the same concurrency without validating anything.',
+    '- undici is the lower bound for HTTP on Node. A new connection per request (what the official client does) is cheap on loopback; over the internet every request would add a TCP and TLS handshake.',
+    "- CPU is process user + system time over the measured requests (bulk: over the whole call); peak RSS is the client process's maximum resident set, Node and Nest included.",
+    ...(ROUNDS > 1 ? [`- Clients take turns over ${ROUNDS} rounds, each round starting with a different client; each row is the round with the median throughput, with the highest peak RSS of all rounds.`] : []),
+    ...(busy
+      ? ['', '**Other work was running on the machine** (see the load averages), so the figures are noisy: ratios between clients measured in alternating turns are more trustworthy than absolute numbers.']
+      : []),
+    '',
+    '## Goals',
+    '',
+    goals(results),
+    '',
+    '## All figures',
+    '',
+    table(results, list),
+    '',
+  ].join('\n');
+  console.log(report);
+  if (!short && !only) writeFileSync(join(process.cwd(), 'BENCHMARKS.md'), report);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

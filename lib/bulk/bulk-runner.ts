@@ -1,0 +1,96 @@
+import { Logger } from '@nestjs/common';
+import { CHONRY_LOGGER_CONTEXT } from '../chonry-sms.constants';
+import { ChonrySmsError, ChonrySmsNotSentError, ChonrySmsTransportError } from '../errors';
+import type { ChonrySmsBulkBatch, ChonrySmsBulkFailure, ChonrySmsBulkResult } from '../interfaces/bulk-send.interface';
+import type { BulkSettings } from './bulk-options';
+import { RequestRateLimiter } from './request-rate-limiter';
+
+const logger = new Logger(CHONRY_LOGGER_CONTEXT);
+
+/** What one request of a bulk send needs: send a chunk, and name its recipients. */
+export interface BulkChunkSender<T> {
+  send(chunk: T[]): Promise<{ batchId: string }>;
+  mobilesOf(chunk: T[]): string[];
+}
+
+function asChonryError(err: unknown): ChonrySmsError {
+  if (err instanceof ChonrySmsError) return err;
+  // Not expected (the transport and service throw only ChonrySmsError); keep the accounting whole.
+  return new ChonrySmsTransportError('network', 'unknown', `unexpected ${err instanceof Error ? err.name : typeof err} while sending`);
+}
+
+/**
+ * Sends `items` (already validated and de-duplicated) in chunks of `chunkSize` with at most
+ * `concurrency` requests in flight, accounting for every item. Chunks are slices taken when their
+ * request starts, so no stage copies the whole list.
+ */
+export async function runBulk<T>(items: readonly T[], settings: BulkSettings, sender: BulkChunkSender<T>): Promise<ChonrySmsBulkResult> {
+  const total = items.length;
+  const { chunkSize, stopOnError } = settings;
+  const chunkCount = Math.ceil(total / chunkSize);
+  const limiter = settings.requestsPerSecond ? new RequestRateLimiter(settings.requestsPerSecond) : undefined;
+  // One slot per chunk, so batches and failures come out in input order whatever finishes first.
+  const outcomes: (ChonrySmsBulkBatch | ChonrySmsBulkFailure | undefined)[] = new Array(chunkCount);
+  const progress = { sent: 0, failed: 0, total };
+  let next = 0;
+  let stoppedBy: ChonrySmsError | undefined;
+  let progressFailed = false;
+
+  const report = () => {
+    if (!settings.onProgress || progressFailed) return;
+    // A broken progress bar must not break the send or its accounting.
+    const stop = (err: unknown) => {
+      progressFailed = true;
+      logger.warn(`onProgress threw ${err instanceof Error ? err.name : typeof err}; it will not be called again for this bulk send`);
+    };
+    try {
+      const returned: unknown = settings.onProgress({ ...progress });
+      // An async callback's rejection would otherwise be unhandled.
+      if (returned instanceof Promise) returned.catch(stop);
+    } catch (err) {
+      stop(err);
+    }
+  };
+
+  const worker = async () => {
+    while (!stoppedBy && next < chunkCount) {
+      if (limiter) {
+        await limiter.acquire();
+        if (stoppedBy || next >= chunkCount) return;
+      }
+      const index = next++;
+      const chunk = items.slice(index * chunkSize, (index + 1) * chunkSize);
+      try {
+        const { batchId } = await sender.send(chunk);
+        outcomes[index] = { batchId, mobiles: sender.mobilesOf(chunk) };
+        progress.sent += chunk.length;
+      } catch (err) {
+        const error = asChonryError(err);
+        outcomes[index] = { error, mobiles: sender.mobilesOf(chunk) };
+        progress.failed += chunk.length;
+        if (stopOnError) stoppedBy ??= error;
+      }
+      report();
+    }
+  };
+
+  await Promise.all(Array.from({ length: Math.min(settings.concurrency, chunkCount) }, worker));
+
+  if (next < chunkCount) {
+    const notSent = new ChonrySmsNotSentError(stoppedBy!);
+    for (let index = next; index < chunkCount; index++) {
+      const chunk = items.slice(index * chunkSize, (index + 1) * chunkSize);
+      outcomes[index] = { error: notSent, mobiles: sender.mobilesOf(chunk) };
+      progress.failed += chunk.length;
+    }
+    report();
+  }
+
+  const batches: ChonrySmsBulkBatch[] = [];
+  const failures: ChonrySmsBulkFailure[] = [];
+  for (const outcome of outcomes) {
+    if (outcome && 'error' in outcome) failures.push(outcome);
+    else if (outcome) batches.push(outcome);
+  }
+  return { total, sent: progress.sent, failed: progress.failed, batches, failures };
+}

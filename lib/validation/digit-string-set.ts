@@ -1,0 +1,72 @@
+/**
+ * A set of normalised phone numbers (1–15 digits, no leading 0), for de-duplicating recipient
+ * lists of any size. Such a string is exactly represented by its numeric value (< 2^53), so the
+ * set is one open-addressing table of doubles: less memory than a `Set<string>`, and one memory
+ * access per number, which is what a million-entry table costs.
+ */
+export class DigitStringSet {
+  private values: Float64Array; // 0 marks an empty slot: no key is 0
+  private mask: number;
+  private count = 0;
+
+  constructor(expected = 8) {
+    let capacity = 16;
+    while (capacity < expected * 2) capacity *= 2;
+    this.values = new Float64Array(capacity);
+    this.mask = capacity - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds `digits` (ASCII digits only); false when it was already there. */
+  add(digits: string): boolean {
+    let value = 0;
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < digits.length; i++) {
+      const d = digits.charCodeAt(i) - 48;
+      value = value * 10 + d;
+      hash = Math.imul(hash ^ d, 0x01000193);
+    }
+    const added = this.insert(value, mix(hash));
+    if (added && this.count * 2 > this.values.length) this.grow();
+    return added;
+  }
+
+  private insert(value: number, hash: number): boolean {
+    const { values, mask } = this;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const v = values[i];
+      if (v === value) return false;
+      if (v === 0) {
+        values[i] = value;
+        this.count++;
+        return true;
+      }
+    }
+  }
+
+  // Rare: the table is sized for the list up front.
+  private grow(): void {
+    const old = this.values;
+    this.values = new Float64Array(old.length * 2);
+    this.mask = this.values.length - 1;
+    this.count = 0;
+    for (const value of old) {
+      if (value === 0) continue;
+      let hash = 0x811c9dc5;
+      for (const c of String(value)) hash = Math.imul(hash ^ (c.charCodeAt(0) - 48), 0x01000193);
+      this.insert(value, mix(hash));
+    }
+  }
+}
+
+// murmur3's finaliser: the table indexes by the low bits, which the digit loop mixes poorly.
+function mix(hash: number): number {
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  return hash ^ (hash >>> 16);
+}

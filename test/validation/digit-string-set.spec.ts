@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { checkMobiles } from '../../lib/validation';
+import { DigitStringSet } from '../../lib/validation/digit-string-set';
+
+const normalisedNumber = fc
+  .tuple(fc.constantFrom(...'123456789'), fc.array(fc.constantFrom(...'0123456789'), { maxLength: 14 }))
+  .map(([first, rest]) => first + rest.join(''));
+
+describe('DigitStringSet', () => {
+  it('answers like a Set<string> for normalised numbers, through growth', () => {
+    fc.assert(
+      fc.property(fc.array(normalisedNumber, { maxLength: 300 }), fc.integer({ min: 0, max: 64 }), (list, expected) => {
+        const ours = new DigitStringSet(expected);
+        const reference = new Set<string>();
+        for (const n of list) {
+          assert.equal(ours.add(n), !reference.has(n), n);
+          reference.add(n);
+        }
+        assert.equal(ours.size, reference.size);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('tells apart 15-digit numbers one apart and numbers of different lengths', () => {
+    const set = new DigitStringSet();
+    for (const n of ['999999999999999', '999999999999998', '1', '10', '100', '8613900000001']) assert.equal(set.add(n), true, n);
+    for (const n of ['999999999999999', '10', '8613900000001']) assert.equal(set.add(n), false, n);
+    assert.equal(set.size, 6);
+  });
+
+  it('de-duplicates long lists in checkMobiles as it does short ones, keeping first occurrences', () => {
+    const unique = Array.from({ length: 400 }, (_, i) => String(8_613_900_000_000 + i));
+    const written = [...unique, ...unique.map((m) => `+${m}`), ...unique.slice(0, 10).map((m) => `00${m}`)];
+    const long = checkMobiles(written, 'mobiles', Infinity);
+    assert.deepEqual(long.problems, []);
+    assert.deepEqual(long.value, unique);
+    const short = checkMobiles(written.slice(0, 100).concat(written.slice(400, 500)), 'mobiles', Infinity);
+    assert.deepEqual(short.value, unique.slice(0, 100));
+  });
+});
