@@ -61,7 +61,7 @@ describe('the secret never appears in anything observable', () => {
   });
   after(() => sandbox.close());
 
-  it('through success, every error kind, retries, shutdown and start-up failures, with debug logging on', async () => {
+  it('through success, every error kind, retries, bulk with failures, health, shutdown and start-up failures, with debug logging on', async () => {
     const { app: main, sms } = await app({ retry: { attempts: 2, initialDelay: 1, retryOnCodes: ['9024'] } });
     seen.push({ where: 'resolved options', value: main.get(CHONRY_SMS_RESOLVED_OPTIONS) });
     await drive('send', () => sms.send(ONE_SMS));
@@ -81,6 +81,12 @@ describe('the secret never appears in anything observable', () => {
       sandbox.reset().fault(fault, 1);
       await drive(`fault ${JSON.stringify(fault)}`, () => sms.send(ONE_SMS));
     }
+    // Bulk with failures: one chunk refused by the provider, one cut off, the rest accepted.
+    sandbox.reset().fault({ kind: 'code', code: '9010' }, 1).fault({ kind: 'drop' }, 1);
+    const bulk = await sms.sendBulk({ mobiles: ['447911123456', '447911123457', '447911123458', '447911123459'], variables: ['x'] }, { chunkSize: 1, concurrency: 1 });
+    assert.deepEqual([bulk.sent, bulk.failed], [2, 2]);
+    seen.push({ where: 'bulk result', value: bulk });
+    paths++;
     seen.push({ where: 'transport record', value: main.get(ChonrySmsTransport).record });
     seen.push({ where: 'service', value: sms });
 

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ChonrySmsTransportError } from '../../lib';
+import { ChonrySmsSandbox } from '../../lib/testing';
+import { startSandbox } from '../helpers';
+import { smsApp } from './support';
+
+describe('shutdown during a bulk send', () => {
+  let sandbox: ChonrySmsSandbox;
+  before(async () => (sandbox = await startSandbox()));
+  after(() => sandbox.close());
+
+  it('completes the request in flight, reports every other recipient as not sent, and drops none', async () => {
+    const { app, sms } = await smsApp(sandbox.url, { timeout: 5_000, shutdownGracePeriod: 5_000 });
+    const mobiles = Array.from({ length: 10 }, (_, i) => `4479110000${String(i).padStart(2, '0')}`);
+    sandbox.reset().fault({ kind: 'delay', ms: 300 }, 1);
+    const bulk = sms.sendBulk({ mobiles, variables: ['x'] }, { chunkSize: 2, concurrency: 1 });
+    while (sandbox.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await app.close();
+    const result = await bulk;
+
+    assert.equal(result.total, 10);
+    assert.equal(result.sent + result.failed, result.total);
+    // The chunk in flight when shutdown began went out; no chunk started after it.
+    assert.deepEqual(result.batches.map((b) => b.mobiles), [mobiles.slice(0, 2)]);
+    assert.equal(sandbox.acceptedRecipients, result.sent);
+    assert.equal(sandbox.requests.length, 1);
+    for (const failure of result.failures) {
+      assert.ok(failure.error instanceof ChonrySmsTransportError, String(failure.error));
+      assert.deepEqual([failure.error.kind, failure.error.delivery], ['shutdown', 'not-sent']);
+    }
+    // Every recipient is accounted for exactly once.
+    const accounted = [...result.batches.flatMap((b) => b.mobiles), ...result.failures.flatMap((f) => f.mobiles)].sort();
+    assert.deepEqual(accounted, [...mobiles].sort());
+  });
+});
