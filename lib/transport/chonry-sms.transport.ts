@@ -17,6 +17,13 @@ export interface ChonrySmsTransportRecord {
 }
 
 const MAX_RESPONSE_BYTES = 1_000_000;
+/**
+ * Idle pooled connections close after 4 s, under the 5 s keep-alive timeout common to gateways,
+ * so a request is rarely written onto a connection the server is closing (that fails `unknown`).
+ * Setting a timeout also makes Node honour a shorter `Keep-Alive: timeout=N` from the server.
+ */
+export const CHONRY_IDLE_SOCKET_TIMEOUT_MS = 4_000;
+const KEEP_ALIVE: http.AgentOptions = { keepAlive: true, timeout: CHONRY_IDLE_SOCKET_TIMEOUT_MS };
 const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' };
 
 /**
@@ -27,8 +34,8 @@ const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded; chars
 @Injectable()
 export class ChonrySmsTransport implements OnApplicationShutdown {
   private readonly logger = new Logger(CHONRY_LOGGER_CONTEXT);
-  private readonly httpAgent = new http.Agent({ keepAlive: true });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  private readonly httpAgent = new http.Agent(KEEP_ALIVE);
+  private readonly httpsAgent = new https.Agent(KEEP_ALIVE);
   readonly record: ChonrySmsTransportRecord = { consecutiveFailures: 0 };
 
   constructor(
