@@ -12,8 +12,8 @@ import {
   ResolvedChonrySmsOptions,
   SendPersonalizedSmsDto,
   SendSmsDto,
-  validateInput,
 } from '../lib';
+import { validateInput } from '../lib/dto';
 import { commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from '../lib/chonry-sms.request';
 import { encodeSendForm, personalizedData } from '../lib/transport';
 import { joinVariables, PersonalizedMessage } from '../lib/validation';

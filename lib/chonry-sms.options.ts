@@ -12,20 +12,15 @@ import { resolveRetryOptions, ResolvedRetryOptions } from './reliability/retry-o
 import type { ChonrySmsBulkDefaults, ChonrySmsModuleOptions } from './interfaces';
 import { isKnownTimeZone, shortTextProblem } from './validation';
 
-/** Holds the account credentials; the secret is a private field, invisible to inspect and JSON. */
-export class ChonrySmsCredentials {
-  readonly #secret: string;
+const secrets = new WeakMap<ChonrySmsCredentials, string>();
 
+/** Holds the account credentials; the secret lives outside the object, invisible to inspect, JSON and types. */
+export class ChonrySmsCredentials {
   constructor(
     readonly accessKey: string,
     secret: string,
   ) {
-    this.#secret = secret;
-  }
-
-  /** @internal Only the form encoder reads this. */
-  revealSecret(): string {
-    return this.#secret;
+    secrets.set(this, secret);
   }
 
   toJSON(): object {
@@ -35,6 +30,11 @@ export class ChonrySmsCredentials {
   [inspect.custom](): string {
     return `ChonrySmsCredentials { accessKey: ${JSON.stringify(this.accessKey)}, secret: [redacted] }`;
   }
+}
+
+/** The secret, for the form encoder only; not exported from any entry point. */
+export function revealSecret(credentials: ChonrySmsCredentials): string {
+  return secrets.get(credentials) ?? '';
 }
 
 /** The module's options after checking, with defaults applied. */
@@ -119,7 +119,7 @@ function resolveOptions(options: ChonrySmsModuleOptions | undefined | null): Res
 
   const timeZone = o.timeZone ?? CHONRY_DEFAULT_TIME_ZONE;
   if (typeof timeZone !== 'string' || !isKnownTimeZone(timeZone)) {
-    throw new ChonrySmsConfigError('timeZone', `must be an IANA time zone such as Asia/Shanghai (got ${JSON.stringify(String(timeZone)).slice(0, 60)})`);
+    throw new ChonrySmsConfigError('timeZone', 'must be an IANA time zone such as Asia/Shanghai (the value given is not one this runtime knows)');
   }
 
   const retry = resolveRetryOptions(o.retry);

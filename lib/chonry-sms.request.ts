@@ -1,4 +1,4 @@
-import type { ResolvedChonrySmsOptions } from './chonry-sms.options';
+import { ResolvedChonrySmsOptions, revealSecret } from './chonry-sms.options';
 import { checkedField, ChonrySmsSendOptionsDto } from './dto';
 import { encodeSendForm, personalizedData, WireFields } from './transport/form-encoding';
 import { joinVariables, PersonalizedMessage, toProviderTime } from './validation';
@@ -29,7 +29,7 @@ export function plainSendBody(
 ): string {
   const { credentials } = options;
   // Fields named one by one: an object spread here costs more than the rest of the encoding.
-  return encodeSendForm(credentials.accessKey, credentials.revealSecret(), {
+  return encodeSendForm(credentials.accessKey, revealSecret(credentials), {
     sign: common.sign,
     templateId: common.templateId,
     mobile: mobiles.join(','),
@@ -46,7 +46,7 @@ export function personalizedSendBody(
 ): string {
   const { credentials } = options;
   const data = personalizedData(messages.map((m) => [m.mobile, joinVariables(m.variables)] as const));
-  return encodeSendForm(credentials.accessKey, credentials.revealSecret(), {
+  return encodeSendForm(credentials.accessKey, revealSecret(credentials), {
     sign: common.sign,
     templateId: common.templateId,
     data,

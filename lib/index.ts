@@ -4,9 +4,21 @@ export * from './chonry-sms.module';
 export { ChonrySmsModuleExtras, CHONRY_SMS_OPTIONS_TYPE, CHONRY_SMS_ASYNC_OPTIONS_TYPE } from './chonry-sms.module-definition';
 export { ChonrySmsCredentials, ResolvedChonrySmsOptions, resolveChonrySmsOptions } from './chonry-sms.options';
 export * from './chonry-sms.service';
-export * from './dto';
+export {
+  ChonrySmsSendOptionsDto,
+  SendSmsDto,
+  SendBulkSmsDto,
+  SendPersonalizedSmsDto,
+  SendPersonalizedBulkSmsDto,
+  PersonalizedMessageDto,
+  IsChonryMobiles,
+  IsChonryMessages,
+  IsChonryVariables,
+  IsChonryScheduleTime,
+  IsChonryShortText,
+} from './dto';
 export * from './errors';
 export * from './interfaces';
-export { ChonrySmsTransport, ChonrySmsTransportRecord } from './transport/chonry-sms.transport';
+export type { ChonrySmsTransportRecord } from './transport/chonry-sms.transport';
 export { ChonrySmsRetryOptions } from './reliability/retry-options';
 export { MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, normalizeMobile } from './validation';

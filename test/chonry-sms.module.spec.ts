@@ -210,6 +210,34 @@ describe('ChonrySmsModule', () => {
     }
   });
 
+  it("does not inherit the app's global axios defaults (headers, auth)", async () => {
+    const axios = (await import('axios')).default;
+    const seen: import('node:http').IncomingHttpHeaders[] = [];
+    const server = (await import('node:http')).createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume().on('end', () => res.end(JSON.stringify({ code: '0', msg: 'SUCCESS', batchId: 'b' })));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    axios.defaults.headers.common['Authorization'] = 'Bearer app-wide-token';
+    axios.defaults.auth = { username: 'app', password: 'app-password' };
+    try {
+      const app = await createApp({ imports: [ChonrySmsModule.forRoot({ ...options, baseUrl: `http://127.0.0.1:${port}` })] });
+      try {
+        await app.get(ChonrySmsService).send(sendOne);
+      } finally {
+        await app.close();
+      }
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0].authorization, undefined, 'the app-wide Authorization header reached the gateway');
+      assert.equal(seen[0]['content-type'], 'application/x-www-form-urlencoded; charset=UTF-8');
+    } finally {
+      delete axios.defaults.headers.common['Authorization'];
+      axios.defaults.auth = undefined;
+      server.close();
+    }
+  });
+
   it('each registration gets a distinct axios instance', async () => {
     const a = await Test.createTestingModule({ imports: [ChonrySmsModule.forRoot(options)] }).compile();
     const b = await Test.createTestingModule({ imports: [ChonrySmsModule.forRoot(options)] }).compile();

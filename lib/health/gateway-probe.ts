@@ -1,4 +1,5 @@
 import axios from 'axios';
+import { withoutInheritedDefaults } from '../transport/isolated-axios';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { classifyTransportFailure } from '../transport/classify-error';
@@ -21,7 +22,7 @@ export class GatewayProbe {
   // A fresh connection per probe: a pooled keep-alive socket would prove nothing about reachability.
   private readonly httpAgent = new http.Agent({ keepAlive: false });
   private readonly httpsAgent = new https.Agent({ keepAlive: false });
-  private readonly client = axios.create();
+  private readonly client = withoutInheritedDefaults(axios.create());
 
   async probe(url: string, timeoutMs: number): Promise<GatewayProbeResult> {
     const started = performance.now();

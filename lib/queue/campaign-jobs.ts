@@ -50,7 +50,8 @@ export function planCampaign(input: SendSmsDto | SendPersonalizedSmsDto, sizeOf:
     return { total: messages.length, chunks: chunk(messages, sizeOf(true)).map((m) => ({ common, messages: m })) };
   }
   const mobiles = normalizedField<string[]>(dto, 'mobiles');
-  const variables = (dto as SendBulkSmsDto).variables;
+  // A copy: jobs are serialised after awaits, and the caller's array must not change what was validated.
+  const variables = [...(dto as SendBulkSmsDto).variables];
   return { total: mobiles.length, chunks: chunk(mobiles, sizeOf(false)).map((m) => ({ common, mobiles: m, variables })) };
 }
 

@@ -6,6 +6,7 @@ import { CHONRY_LOGGER_CONTEXT, CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sm
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsError, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
 import { classifyTransportFailure } from './classify-error';
+import { withoutInheritedDefaults } from './isolated-axios';
 import { parseProviderReply, ProviderReply } from './provider-reply';
 
 /** What the transport has seen lately; the health indicator reads it. Never holds a secret. */
@@ -41,7 +42,9 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
   constructor(
     private readonly http: HttpService,
     @Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions,
-  ) {}
+  ) {
+    withoutInheritedDefaults(this.http.axiosRef);
+  }
 
   /**
    * POSTs one form body to the send endpoint. `cancel` (the module's shutdown) aborts the exchange
@@ -72,6 +75,7 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
           data: body,
           headers: FORM_HEADERS,
           responseType: 'text',
+          transformRequest: (data: unknown) => data,
           transformResponse: (data: unknown) => data,
           validateStatus: () => true,
           maxRedirects: 0,

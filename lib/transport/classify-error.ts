@@ -13,7 +13,7 @@ const NOT_SENT: Record<string, ChonrySmsTransportFailure> = {
   ERR_INVALID_URL: 'network',
 };
 const TLS_CODE = /CERT|^ERR_TLS_|^ERR_SSL_|SSL|TLS|^EPROTO$|SIGNATURE|^UNABLE_TO_/;
-const RESET = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNABORTED_BY_PEER']);
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
 // Node's words for a peer that hung up during the TLS handshake: no HTTP byte was written yet.
 const CLOSED_DURING_HANDSHAKE = /before secure TLS connection was established/;
 
@@ -53,16 +53,21 @@ export function classifyTransportFailure(err: unknown, timedOut: boolean, timeou
   if (timedOut) {
     return new ChonrySmsTransportError('timeout', 'unknown', `no complete response within ${timeoutMs} ms`, undefined, code);
   }
+  // On a pooled connection the request may already have been written before the error arrived:
+  // nothing that fails there is provably unsent.
+  const reused = (outer as { request?: { reusedSocket?: unknown } }).request?.reusedSocket === true;
+  const unsent: ChonrySmsDelivery = reused ? 'unknown' : 'not-sent';
   if (code && NOT_SENT[code]) {
-    return new ChonrySmsTransportError(NOT_SENT[code], 'not-sent', describe(code), undefined, code);
+    return new ChonrySmsTransportError(NOT_SENT[code], unsent, describe(code), undefined, code);
   }
   if (code === 'ETIMEDOUT' && sys.syscall === 'connect') {
     // The TCP connection was never established, so nothing was written.
     return new ChonrySmsTransportError('network', 'not-sent', 'connecting to the gateway timed out (ETIMEDOUT)', undefined, code);
   }
-  if (code && TLS_CODE.test(code) && code !== 'ERR_BAD_RESPONSE') {
-    // Certificate and handshake failures end the exchange before the request is written.
-    return new ChonrySmsTransportError('tls', 'not-sent', `TLS handshake failed (${code})`, undefined, code);
+  if (code && TLS_CODE.test(code)) {
+    // Certificate and handshake failures end the exchange before the request is written; a TLS
+    // alert on a reused connection comes after the handshake, so it proves nothing.
+    return new ChonrySmsTransportError('tls', unsent, reused ? `TLS error on an open connection (${code})` : `TLS handshake failed (${code})`, undefined, code);
   }
   if (code === 'ECONNRESET' && CLOSED_DURING_HANDSHAKE.test(message)) {
     return new ChonrySmsTransportError('tls', 'not-sent', 'the gateway closed the connection during the TLS handshake (ECONNRESET)', undefined, code);

@@ -44,7 +44,7 @@ describe('@nestjs/terminus is an optional peer', () => {
         try { await import('@nestjs/terminus'); out.importHidden = false; } catch (e) { out.importHidden = e.code === 'ERR_MODULE_NOT_FOUND'; }
         require('reflect-metadata');
         const root = require(${JSON.stringify(join(compiledLib, 'index.js'))});
-        out.exports = ['ChonrySmsModule', 'ChonrySmsService', 'ChonrySmsTransport'].filter((k) => typeof root[k] === 'function');
+        out.exports = ['ChonrySmsModule', 'ChonrySmsService', 'ChonrySmsApiError'].filter((k) => typeof root[k] === 'function');
         out.resolved = root.resolveChonrySmsOptions({ accessKey: 'k', secret: 's' }).sendUrl;
         out.loaded = Object.keys(require.cache).filter((f) => /[\\\\/]lib[\\\\/](health|testing)[\\\\/]/.test(f) || f.includes('terminus'));
         try { require(${JSON.stringify(join(compiledLib, 'health', 'index.js'))}); out.health = 'loaded'; } catch (e) { out.health = e.message; }
@@ -55,7 +55,7 @@ describe('@nestjs/terminus is an optional peer', () => {
     const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     assert.equal(out.requireHidden, true, 'the hook hides terminus from require()');
     assert.equal(out.importHidden, true, 'the hook hides terminus from import()');
-    assert.deepEqual(out.exports, ['ChonrySmsModule', 'ChonrySmsService', 'ChonrySmsTransport']);
+    assert.deepEqual(out.exports, ['ChonrySmsModule', 'ChonrySmsService', 'ChonrySmsApiError']);
     assert.equal(out.resolved, 'https://intlapi.1cloudsp.com/intl/api/v2/send');
     assert.deepEqual(out.loaded, []);
     assert.match(String(out.health), /@nestjs\/terminus/, 'the health entry point names what is missing');

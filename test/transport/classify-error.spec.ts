@@ -34,4 +34,17 @@ describe('classifyTransportFailure', () => {
     assert.doesNotMatch(JSON.stringify(err) + err.stack, /hunter2/);
     assert.equal(err.cause, undefined);
   });
+
+  it('never calls a failure on a reused keep-alive connection not-sent: the request may be written', () => {
+    const onFresh = { code: 'ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC', request: { reusedSocket: false } };
+    const onReused = { ...onFresh, request: { reusedSocket: true } };
+    assert.deepEqual(pick(classifyTransportFailure(onFresh, false, 1000)), ['tls', 'not-sent']);
+    assert.deepEqual(pick(classifyTransportFailure(onReused, false, 1000)), ['tls', 'unknown']);
+    const unreachable = { cause: sysError('EHOSTUNREACH', 'write'), request: { reusedSocket: true } };
+    assert.deepEqual(pick(classifyTransportFailure(unreachable, false, 1000)), ['network', 'unknown']);
+  });
 });
+
+function pick(err: { kind: string; delivery: string }): [string, string] {
+  return [err.kind, err.delivery];
+}
