@@ -53,7 +53,7 @@ export class ChonrySmsService {
     return runBulk(normalizedField<string[]>(dto, 'mobiles'), settings, {
       send: (mobiles) => this.dispatch(plainSendBody(this.options, common, mobiles, content), mobiles.length),
       mobilesOf: (mobiles) => mobiles,
-    });
+    }, this.inFlight.closingSignal);
   }
 
   /** `sendPersonalized()` for any number of messages, in requests of at most 10,000 (or `chunkSize`). */
@@ -64,7 +64,7 @@ export class ChonrySmsService {
     return runBulk(normalizedField<PersonalizedMessage[]>(dto, 'messages'), settings, {
       send: (messages) => this.dispatch(personalizedSendBody(this.options, common, messages), messages.length),
       mobilesOf: (messages) => messages.map((m) => m.mobile),
-    });
+    }, this.inFlight.closingSignal);
   }
 
   /** The one path every request takes: shutdown tracking, retries as configured, the provider's verdict. */

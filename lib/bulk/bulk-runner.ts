@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CHONRY_LOGGER_CONTEXT } from '../chonry-sms.constants';
 import { ChonrySmsError, ChonrySmsNotSentError, ChonrySmsTransportError } from '../errors';
+import { ChonrySmsInFlightSends } from '../reliability/in-flight-sends';
 import type { ChonrySmsBulkBatch, ChonrySmsBulkFailure, ChonrySmsBulkResult } from '../interfaces/bulk-send.interface';
 import type { BulkSettings } from './bulk-options';
 import { RequestRateLimiter } from './request-rate-limiter';
@@ -22,9 +23,15 @@ function asChonryError(err: unknown): ChonrySmsError {
 /**
  * Sends `items` (already validated and de-duplicated) in chunks of `chunkSize` with at most
  * `concurrency` requests in flight, accounting for every item. Chunks are slices taken when their
- * request starts, so no stage copies the whole list.
+ * request starts, so no stage copies the whole list. When `shutdown` aborts, no new request
+ * starts and the chunks not yet started are reported as `shutdown` failures (not sent).
  */
-export async function runBulk<T>(items: readonly T[], settings: BulkSettings, sender: BulkChunkSender<T>): Promise<ChonrySmsBulkResult> {
+export async function runBulk<T>(
+  items: readonly T[],
+  settings: BulkSettings,
+  sender: BulkChunkSender<T>,
+  shutdown?: AbortSignal,
+): Promise<ChonrySmsBulkResult> {
   const total = items.length;
   const { chunkSize, stopOnError } = settings;
   const chunkCount = Math.ceil(total / chunkSize);
@@ -53,10 +60,10 @@ export async function runBulk<T>(items: readonly T[], settings: BulkSettings, se
   };
 
   const worker = async () => {
-    while (!stoppedBy && next < chunkCount) {
+    while (!stoppedBy && !shutdown?.aborted && next < chunkCount) {
       if (limiter) {
-        await limiter.acquire();
-        if (stoppedBy || next >= chunkCount) return;
+        await limiter.acquire(shutdown);
+        if (stoppedBy || shutdown?.aborted || next >= chunkCount) return;
       }
       const index = next++;
       const chunk = items.slice(index * chunkSize, (index + 1) * chunkSize);
@@ -77,7 +84,7 @@ export async function runBulk<T>(items: readonly T[], settings: BulkSettings, se
   await Promise.all(Array.from({ length: Math.min(settings.concurrency, chunkCount) }, worker));
 
   if (next < chunkCount) {
-    const notSent = new ChonrySmsNotSentError(stoppedBy!);
+    const notSent = stoppedBy ? new ChonrySmsNotSentError(stoppedBy) : ChonrySmsInFlightSends.refusal();
     for (let index = next; index < chunkCount; index++) {
       const chunk = items.slice(index * chunkSize, (index + 1) * chunkSize);
       outcomes[index] = { error: notSent, mobiles: sender.mobilesOf(chunk) };

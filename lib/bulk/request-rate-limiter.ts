@@ -9,11 +9,14 @@ export class RequestRateLimiter {
     this.intervalMs = 1000 / requestsPerSecond;
   }
 
-  /** Resolves when the caller may start its request; each call takes the next free slot. */
-  async acquire(): Promise<void> {
+  /**
+   * Resolves when the caller may start its request; each call takes the next free slot. Resolves
+   * early (with no timer left behind) when `signal` aborts; the caller checks it.
+   */
+  async acquire(signal?: AbortSignal): Promise<void> {
     const now = performance.now();
     const slot = Math.max(now, this.nextSlot);
     this.nextSlot = slot + this.intervalMs;
-    if (slot > now) await sleep(Math.ceil(slot - now));
+    if (slot > now && !signal?.aborted) await sleep(Math.ceil(slot - now), undefined, { signal }).catch(() => undefined);
   }
 }

@@ -14,11 +14,21 @@ export class ChonrySmsInFlightSends implements OnModuleDestroy {
   private readonly logger = new Logger(CHONRY_LOGGER_CONTEXT);
   private readonly running = new Set<Promise<unknown>>();
   private readonly cancel = new AbortController();
-  private closing = false;
+  private readonly closing = new AbortController();
 
   constructor(@Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions) {
     // Every send in flight listens on this one signal (and stops listening when it settles).
-    setMaxListeners(0, this.cancel.signal);
+    setMaxListeners(0, this.cancel.signal, this.closing.signal);
+  }
+
+  /** Aborts when shutdown begins: long-running work (a bulk send) stops starting new requests. */
+  get closingSignal(): AbortSignal {
+    return this.closing.signal;
+  }
+
+  /** The error of a send refused because shutdown has begun (nothing was sent). */
+  static refusal(): ChonrySmsTransportError {
+    return new ChonrySmsTransportError('shutdown', 'not-sent', 'the application is shutting down and takes no new sends');
   }
 
   /** How many sends are in flight now. */
@@ -28,11 +38,7 @@ export class ChonrySmsInFlightSends implements OnModuleDestroy {
 
   /** Runs one send; `cancel` aborts when the grace period ends. Rejects at once once shutdown has begun. */
   run<T>(send: (cancel: AbortSignal) => Promise<T>): Promise<T> {
-    if (this.closing) {
-      return Promise.reject(
-        new ChonrySmsTransportError('shutdown', 'not-sent', 'the application is shutting down and takes no new sends'),
-      );
-    }
+    if (this.closing.signal.aborted) return Promise.reject(ChonrySmsInFlightSends.refusal());
     const settled = send(this.cancel.signal);
     const tracked: Promise<unknown> = settled.then(
       () => this.running.delete(tracked),
@@ -44,7 +50,7 @@ export class ChonrySmsInFlightSends implements OnModuleDestroy {
 
   // Runs after the destroy hooks of every module that imports this one, so their last sends still go out.
   async onModuleDestroy(): Promise<void> {
-    this.closing = true;
+    this.closing.abort();
     if (this.running.size === 0) return;
     const grace = this.options.shutdownGracePeriod;
     this.logger.log(`Shutting down: waiting up to ${grace} ms for ${this.running.size} SMS send(s) in flight`);
