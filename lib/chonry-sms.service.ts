@@ -6,9 +6,15 @@ import { commonWireFields, normalizedField, personalizedSendBody, plainSendBody 
 import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from './dto';
 import { ChonrySmsApiError } from './errors';
 import type { ChonrySmsBulkOptions, ChonrySmsBulkResult, SendSmsResult } from './interfaces';
-import { ChonrySmsInFlightSends, withRetry } from './reliability';
+import { ChonrySmsInFlightSends, NO_RETRY, ResolvedRetryOptions, withRetry } from './reliability';
 import { ChonrySmsTransport } from './transport/chonry-sms.transport';
 import { joinVariables, MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, PersonalizedMessage } from './validation';
+
+/**
+ * For the queue worker only (not exported from any entry point): one request per job with no
+ * in-process retries, so BullMQ's retry rules and its rate-limit slot are the only ones that apply.
+ */
+export const SEND_ONCE = Symbol('chonry-sms:send-once');
 
 /**
  * Sends SMS through Chonry's international API. Every call validates its input first (nothing is
@@ -26,18 +32,31 @@ export class ChonrySmsService {
 
   /** One template with the same variables to up to 50,000 recipients (duplicates are sent once). */
   async send(input: SendSmsDto): Promise<SendSmsResult> {
-    const dto = validateInput(SendSmsDto, input);
-    const mobiles = normalizedField<string[]>(dto, 'mobiles');
-    const body = plainSendBody(this.options, commonWireFields(dto, this.options), mobiles, joinVariables(dto.variables));
-    return this.dispatch(body, mobiles.length);
+    return this.sendPlain(input, this.options.retry);
   }
 
   /** One template with per-recipient variables, up to 10,000 unique recipients. */
   async sendPersonalized(input: SendPersonalizedSmsDto): Promise<SendSmsResult> {
+    return this.sendPersonal(input, this.options.retry);
+  }
+
+  /** @internal See `SEND_ONCE`. */
+  async [SEND_ONCE](input: SendSmsDto | SendPersonalizedSmsDto): Promise<SendSmsResult> {
+    return 'messages' in input ? this.sendPersonal(input, NO_RETRY) : this.sendPlain(input, NO_RETRY);
+  }
+
+  private sendPlain(input: SendSmsDto, retry: ResolvedRetryOptions): Promise<SendSmsResult> {
+    const dto = validateInput(SendSmsDto, input);
+    const mobiles = normalizedField<string[]>(dto, 'mobiles');
+    const body = plainSendBody(this.options, commonWireFields(dto, this.options), mobiles, joinVariables(dto.variables));
+    return this.dispatch(body, mobiles.length, retry);
+  }
+
+  private sendPersonal(input: SendPersonalizedSmsDto, retry: ResolvedRetryOptions): Promise<SendSmsResult> {
     const dto = validateInput(SendPersonalizedSmsDto, input);
     const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
     const body = personalizedSendBody(this.options, commonWireFields(dto, this.options), messages);
-    return this.dispatch(body, messages.length);
+    return this.dispatch(body, messages.length, retry);
   }
 
   /**
@@ -68,8 +87,7 @@ export class ChonrySmsService {
   }
 
   /** The one path every request takes: shutdown tracking, retries as configured, the provider's verdict. */
-  private dispatch(body: string, recipients: number): Promise<SendSmsResult> {
-    const { retry } = this.options;
+  private dispatch(body: string, recipients: number, retry: ResolvedRetryOptions = this.options.retry): Promise<SendSmsResult> {
     return this.inFlight.run((cancel) =>
       withRetry(
         retry,

@@ -3,7 +3,7 @@ export * from './chonry-sms.decorators';
 export * from './chonry-sms.module';
 export { ChonrySmsModuleExtras, CHONRY_SMS_OPTIONS_TYPE, CHONRY_SMS_ASYNC_OPTIONS_TYPE } from './chonry-sms.module-definition';
 export { ChonrySmsCredentials, ResolvedChonrySmsOptions, resolveChonrySmsOptions } from './chonry-sms.options';
-export * from './chonry-sms.service';
+export { ChonrySmsService } from './chonry-sms.service';
 export {
   ChonrySmsSendOptionsDto,
   SendSmsDto,

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
-import { ChonrySmsService } from '../chonry-sms.service';
+import { ChonrySmsService, SEND_ONCE } from '../chonry-sms.service';
 import { ChonrySmsApiError, ChonrySmsConfigError, ChonrySmsError, ChonrySmsTransportError } from '../errors';
 import { CampaignJobData, jobInput, jobRecipients } from './campaign-jobs';
 import { CampaignStore, ChonrySmsCampaignFailure } from './campaign-store';
@@ -103,7 +103,8 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
     let batchId: string;
     try {
       const input = jobInput(data);
-      const result = 'messages' in input ? await this.sms.sendPersonalized(input) : await this.sms.send(input);
+      // One request, none of ChonrySmsModule's in-process retries: BullMQ's rules and slot apply.
+      const result = await this.sms[SEND_ONCE](input);
       batchId = result.batchId;
     } catch (err) {
       if (this.options.limiter) await this.store.release(slot.member);

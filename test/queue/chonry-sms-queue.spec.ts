@@ -6,7 +6,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Test } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ChonrySmsConfigError, ChonrySmsModule, ChonrySmsValidationError } from '../../lib';
+import { ChonrySmsConfigError, ChonrySmsModule, ChonrySmsModuleOptions, ChonrySmsValidationError } from '../../lib';
 import {
   ChonrySmsCampaignNotFoundError,
   ChonrySmsJobCompletedEvent,
@@ -29,10 +29,14 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
   const apps: INestApplication[] = [];
   let queues = 0;
 
-  async function queueApp(options: ChonrySmsQueueModuleOptions = {}, baseUrl = sandbox.url): Promise<{ app: INestApplication; queue: ChonrySmsQueue }> {
+  async function queueApp(
+    options: ChonrySmsQueueModuleOptions = {},
+    baseUrl = sandbox.url,
+    smsOptions: Partial<ChonrySmsModuleOptions> = {},
+  ): Promise<{ app: INestApplication; queue: ChonrySmsQueue }> {
     const app = await createApp({
       imports: [
-        ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl, timeout: 5000, templateId: '100' }),
+        ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl, timeout: 5000, templateId: '100', ...smsOptions }),
         ChonrySmsQueueModule.forRoot({
           connection: { url: REDIS_URL },
           prefix,
@@ -219,6 +223,20 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     campaign = await settled(producer.queue, campaignId, 20_000);
     assert.deepEqual([campaign.sent, campaign.failed], [2, 0]);
     assert.deepEqual([...sandbox.acceptedCount.values()], [1, 1]);
+  });
+
+  it("ignores ChonrySmsModule's own retry option: even retryUnknownDelivery never re-sends inside a job", async () => {
+    sandbox.reset();
+    const { queue } = await queueApp({ batchSize: 2, attempts: 5 }, sandbox.url, {
+      retry: { attempts: 3, initialDelay: 1, retryUnknownDelivery: true },
+    });
+    sandbox.fault({ kind: 'reset-mid-response' }, 1);
+    const { campaignId } = await queue.enqueue({ mobiles: mobiles(4), variables: ['x'] });
+    const campaign = await settled(queue, campaignId, 20_000);
+    assert.deepEqual([campaign.total, campaign.sent, campaign.failed], [4, 2, 2]);
+    assert.equal(campaign.failures[0].delivery, 'unknown');
+    assert.equal(sandbox.requests.length, 2);
+    assert.deepEqual([...sandbox.acceptedCount.values()], [1, 1, 1, 1]);
   });
 
   it('corrects an unknown verdict when the cut-off run turns out to have been accepted', async () => {
