@@ -8,6 +8,7 @@ import {
 } from './chonry-sms.constants';
 import { resolveBulkDefaults } from './bulk/bulk-options';
 import { ChonrySmsConfigError } from './errors';
+import { wholeNumberOption } from './errors/option-checks';
 import { resolveRetryOptions, ResolvedRetryOptions } from './reliability/retry-options';
 import type { ChonrySmsBulkDefaults, ChonrySmsModuleOptions } from './interfaces';
 import { isKnownTimeZone, shortTextProblem } from './validation';
@@ -112,10 +113,7 @@ function resolveOptions(options: ChonrySmsModuleOptions | undefined | null): Res
   }
   const baseUrl = base.href.replace(/\/+$/, '');
 
-  const timeout = o.timeout ?? CHONRY_DEFAULT_TIMEOUT_MS;
-  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 600_000) {
-    throw new ChonrySmsConfigError('timeout', `must be a whole number of milliseconds from 1 to 600000 (got ${String(timeout)})`);
-  }
+  const timeout = wholeNumberOption(o.timeout, 'timeout', CHONRY_DEFAULT_TIMEOUT_MS, 1, 600_000, 'milliseconds');
 
   const timeZone = o.timeZone ?? CHONRY_DEFAULT_TIME_ZONE;
   if (typeof timeZone !== 'string' || !isKnownTimeZone(timeZone)) {
@@ -123,10 +121,7 @@ function resolveOptions(options: ChonrySmsModuleOptions | undefined | null): Res
   }
 
   const retry = resolveRetryOptions(o.retry);
-  const shutdownGracePeriod = o.shutdownGracePeriod ?? CHONRY_DEFAULT_SHUTDOWN_GRACE_MS;
-  if (typeof shutdownGracePeriod !== 'number' || !Number.isInteger(shutdownGracePeriod) || shutdownGracePeriod < 0 || shutdownGracePeriod > 600_000) {
-    throw new ChonrySmsConfigError('shutdownGracePeriod', `must be a whole number of milliseconds from 0 to 600000 (got ${String(shutdownGracePeriod).slice(0, 40)})`);
-  }
+  const shutdownGracePeriod = wholeNumberOption(o.shutdownGracePeriod, 'shutdownGracePeriod', CHONRY_DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
 
   return Object.freeze({
     credentials: new ChonrySmsCredentials(accessKey, secret),

@@ -1,4 +1,5 @@
 import { ChonrySmsConfigError } from '../errors';
+import { wholeNumberOption } from '../errors/option-checks';
 
 /** Injection token of the health indicator's options. */
 export const CHONRY_SMS_HEALTH_OPTIONS = 'CHONRY_SMS:HEALTH_OPTIONS';
@@ -20,14 +21,8 @@ export type ResolvedChonrySmsHealthOptions = Required<ChonrySmsHealthOptions>;
 
 export function resolveChonrySmsHealthOptions(options: ChonrySmsHealthOptions | undefined | null): ResolvedChonrySmsHealthOptions {
   const o = options ?? {};
-  const timeout = o.timeout ?? CHONRY_HEALTH_DEFAULT_TIMEOUT_MS;
-  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 60_000) {
-    throw new ChonrySmsConfigError('health.timeout', `must be a whole number of milliseconds from 1 to 60000 (got ${String(timeout)})`);
-  }
-  const failureThreshold = o.failureThreshold ?? CHONRY_HEALTH_DEFAULT_FAILURE_THRESHOLD;
-  if (typeof failureThreshold !== 'number' || !Number.isInteger(failureThreshold) || failureThreshold < 1) {
-    throw new ChonrySmsConfigError('health.failureThreshold', `must be a whole number from 1 (got ${String(failureThreshold)})`);
-  }
+  const timeout = wholeNumberOption(o.timeout, 'health.timeout', CHONRY_HEALTH_DEFAULT_TIMEOUT_MS, 1, 60_000, 'milliseconds');
+  const failureThreshold = wholeNumberOption(o.failureThreshold, 'health.failureThreshold', CHONRY_HEALTH_DEFAULT_FAILURE_THRESHOLD, 1);
   const probe = o.probe ?? true;
   if (typeof probe !== 'boolean') throw new ChonrySmsConfigError('health.probe', 'must be true or false');
   return Object.freeze({ timeout, failureThreshold, probe });

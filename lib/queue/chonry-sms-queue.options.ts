@@ -1,4 +1,5 @@
 import { ChonrySmsConfigError } from '../errors';
+import { wholeNumberOption } from '../errors/option-checks';
 import { MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST } from '../validation';
 import { CHONRY_SMS_DEFAULT_QUEUE_NAME } from './chonry-sms-queue.constants';
 
@@ -68,11 +69,7 @@ const DEFAULT_CAMPAIGN_TTL_S = 7 * 24 * 3600;
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 function wholeNumber(o: Record<string, unknown>, key: string, fallback: number, min: number, max: number, path = `queue.${key}`): number {
-  const value = o[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ChonrySmsConfigError(path, `must be a whole number from ${min} to ${max} (got ${String(value)})`);
-  }
-  return value;
+  return wholeNumberOption(o[key], path, fallback, min, max);
 }
 
 function name(o: Record<string, unknown>, key: string, fallback: string): string {

@@ -1,4 +1,5 @@
 import { ChonrySmsConfigError } from '../errors';
+import { wholeNumberOption } from '../errors/option-checks';
 
 /** The `retry` module option. Absent: every send is tried exactly once. */
 export interface ChonrySmsRetryOptions {
@@ -36,13 +37,6 @@ export const NO_RETRY: ResolvedRetryOptions = Object.freeze({
 
 const KNOWN = new Set(['attempts', 'initialDelay', 'maxDelay', 'retryOnCodes', 'retryUnknownDelivery']);
 
-function wholeNumber(value: unknown, option: string, min: number, max: number, fallback: number): number {
-  const n = value ?? fallback;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ChonrySmsConfigError(option, `must be a whole number from ${min} to ${max} (got ${String(n).slice(0, 40)})`);
-  }
-  return n;
-}
 
 /** Checks the `retry` option; throws `ChonrySmsConfigError` naming the bad field (e.g. `retry.attempts`). */
 export function resolveRetryOptions(value: unknown): ResolvedRetryOptions {
@@ -54,9 +48,9 @@ export function resolveRetryOptions(value: unknown): ResolvedRetryOptions {
   for (const key of Object.keys(o)) {
     if (!KNOWN.has(key)) throw new ChonrySmsConfigError(`retry.${key}`, `is not a known option (known: ${[...KNOWN].join(', ')})`);
   }
-  const attempts = wholeNumber(o.attempts, 'retry.attempts', 1, 10, 3);
-  const initialDelay = wholeNumber(o.initialDelay, 'retry.initialDelay', 0, 60_000, 200);
-  const maxDelay = wholeNumber(o.maxDelay, 'retry.maxDelay', 0, 300_000, Math.max(5_000, initialDelay));
+  const attempts = wholeNumberOption(o.attempts, 'retry.attempts', 3, 1, 10);
+  const initialDelay = wholeNumberOption(o.initialDelay, 'retry.initialDelay', 200, 0, 60_000);
+  const maxDelay = wholeNumberOption(o.maxDelay, 'retry.maxDelay', Math.max(5_000, initialDelay), 0, 300_000);
   if (maxDelay < initialDelay) {
     throw new ChonrySmsConfigError('retry.maxDelay', `must not be less than retry.initialDelay (${initialDelay})`);
   }

@@ -21,7 +21,7 @@ export interface SandboxRequest {
   at: Date;
   method: string;
   path: string;
-  /** The body exactly as received. */
+  /** The body exactly as received, credentials included (the golden-vector tests compare it byte for byte). */
   rawBody: string;
   /** Form fields decoded once (the secret replaced by `[redacted]`); `content`/`data` decoded twice. */
   fields: Record<string, string>;
