@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { ChonrySmsApiError, ChonrySmsError, ChonrySmsTransportError } from '../errors';
 import type { ResolvedRetryOptions } from './retry-options';
 
@@ -70,16 +71,5 @@ function withDelivery(err: unknown, mayHaveBeenSent: ChonrySmsError | undefined,
 
 /** Waits `ms`; resolves false at once if `cancel` aborts first. Leaves no timer behind either way. */
 function sleep(ms: number, cancel: AbortSignal): Promise<boolean> {
-  if (cancel.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      cancel.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    cancel.addEventListener('abort', onAbort, { once: true });
-  });
+  return delay(ms, true, { signal: cancel }).catch(() => false);
 }
