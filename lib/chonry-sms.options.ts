@@ -40,6 +40,8 @@ export function revealSecret(credentials: ChonrySmsCredentials): string {
 
 /** The module's options after checking, with defaults applied. */
 export interface ResolvedChonrySmsOptions {
+  /** The account's registration name; `'default'` for the unnamed registration. Never a credential. */
+  readonly account: string;
   readonly credentials: ChonrySmsCredentials;
   readonly baseUrl: string;
   /** `baseUrl` + the send path. */
@@ -124,6 +126,7 @@ function resolveOptions(options: ChonrySmsModuleOptions | undefined | null): Res
   const shutdownGracePeriod = wholeNumberOption(o.shutdownGracePeriod, 'shutdownGracePeriod', CHONRY_DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
 
   return Object.freeze({
+    account: 'default',
     credentials: new ChonrySmsCredentials(accessKey, secret),
     baseUrl,
     sendUrl: baseUrl + CHONRY_SEND_PATH,
