@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DigitStringSet } from './digit-string-set';
-import { isValidInternationalDigits } from './numbering-plans';
+import { e164DigitsOf } from './numbering-plans';
 import { Checked, describeType, echo, Problem } from './problem';
 
 /** Per-request limits of the provider. */
@@ -11,14 +11,19 @@ export const MAX_MESSAGES_PER_REQUEST = 10_000;
 const SEPARATORS = /[\p{Zs}\-().]/gu;
 const DIGITS = /^\d+$/;
 const E164_MAX_DIGITS = 15;
-// Already in the provider's form: digits only, no leading 0, at most 15 of them.
-const PROVIDER_FORM = /^[1-9]\d{0,14}$/;
+// libphonenumber-js refuses longer input as too long; a written trunk prefix may push the digits past 15.
+const MAX_WRITTEN_LENGTH = 250;
+// Digits only with no leading 0: maybe already the provider's form.
+const PROVIDER_FORM = /^[1-9]\d*$/;
 
 /**
- * Normalises one number to the provider's form (country code + national number, digits only)
- * and checks it against libphonenumber-js's numbering plans. Returns the digits, or why not.
+ * Normalises one number to the provider's form, libphonenumber-js's E.164 without the '+'
+ * (country code + national number, a trunk prefix such as the 0 in '+44 (0)7911…' dropped), and
+ * checks it against the library's "max" numbering plans. Digits written without '+' or '00' are
+ * read as if '+' were written. Returns the digits, or why not.
  */
 export function normalizeMobile(raw: string): { mobile: string } | { reason: string } {
+  if (raw.trim().length > MAX_WRITTEN_LENGTH) return { reason: `is longer than ${MAX_WRITTEN_LENGTH} characters` };
   let s = raw.replace(SEPARATORS, '');
   if (s.startsWith('+')) s = s.slice(1);
   else if (s.startsWith('00')) s = s.slice(2);
@@ -29,17 +34,16 @@ export function normalizeMobile(raw: string): { mobile: string } | { reason: str
   if (s.startsWith('0')) {
     return { reason: 'has no country code (write it as +<country code><number>)' };
   }
-  if (s.length > E164_MAX_DIGITS) return { reason: `has more than ${E164_MAX_DIGITS} digits` };
   // Fast path for the common case; anything it does not accept gets the library's own verdict and reason.
-  if (isValidInternationalDigits(s)) return { mobile: s };
+  const mobile = e164DigitsOf(s);
+  if (mobile !== undefined) return { mobile };
   const parsed = parsePhoneNumberFromString(`+${s}`);
-  if (!parsed) return { reason: 'does not start with a known country code' };
-  if (!parsed.isValid()) {
-    return {
-      reason: `is not a valid number in the numbering plan of +${parsed.countryCallingCode}`,
-    };
+  if (parsed?.isValid()) return { mobile: parsed.number.slice(1) };
+  if ((parsed ? parsed.number.length - 1 : s.length) > E164_MAX_DIGITS) {
+    return { reason: `has more than ${E164_MAX_DIGITS} digits` };
   }
-  return { mobile: s };
+  if (!parsed) return { reason: 'does not start with a known country code' };
+  return { reason: `is not a valid number in the numbering plan of +${parsed.countryCallingCode}` };
 }
 
 /**
@@ -48,7 +52,10 @@ export function normalizeMobile(raw: string): { mobile: string } | { reason: str
  */
 export function validMobile(raw: string): string | undefined {
   // normalizeMobile would leave such a string as it is and ask the fast check first.
-  if (PROVIDER_FORM.test(raw) && isValidInternationalDigits(raw)) return raw;
+  if (PROVIDER_FORM.test(raw) && raw.length <= MAX_WRITTEN_LENGTH) {
+    const mobile = e164DigitsOf(raw);
+    if (mobile !== undefined) return mobile;
+  }
   const r = normalizeMobile(raw);
   return 'mobile' in r ? r.mobile : undefined;
 }

@@ -2,11 +2,11 @@ import { Metadata } from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/max/metadata';
 
 /**
- * A faster `parsePhoneNumberFromString('+' + digits)?.isValid()` for digit strings, reading the
- * same libphonenumber-js "max" metadata and following the same steps (calling code, national
- * prefix stripping, country choice among shared calling codes, number types). The library builds
- * a new RegExp for every pattern on every call; this compiles each pattern once. A property test
- * holds the two to identical verdicts.
+ * A faster `parsePhoneNumberFromString('+' + digits)` (its verdict and E.164 form) for digit
+ * strings, reading the same libphonenumber-js "max" metadata and following the same steps (calling
+ * code, national prefix stripping, country choice among shared calling codes, number types). The
+ * library builds a new RegExp for every pattern on every call; this compiles each pattern once.
+ * A property test holds the two to identical verdicts and digits.
  */
 
 // The parts of libphonenumber-js's metadata accessors this port reads (not in its type file).
@@ -33,6 +33,7 @@ interface MetadataAccess {
 // libphonenumber-js's order: fixed line first, then these (helpers/getNumberType.js).
 const NON_FIXED_LINE_TYPES = ['MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
 const MIN_LENGTH_FOR_NSN = 2;
+const MAX_LENGTH_FOR_NSN = 17;
 const MAX_LENGTH_COUNTRY_CODE = 3;
 
 interface CompiledType {
@@ -168,21 +169,28 @@ function nationalNumberOf(number: string, plans: CallingCodePlans): string {
 }
 
 /**
- * Whether `+digits` is a valid number in libphonenumber-js's "max" metadata; the same verdict as
- * `parsePhoneNumberFromString('+' + digits)?.isValid() === true`. `digits` must be ASCII digits.
+ * The E.164 digits (no '+') of `+digits` when it is a valid number in libphonenumber-js's "max"
+ * metadata, else undefined: the same answer as
+ * `parsePhoneNumberFromString('+' + digits)?.isValid() ? number.slice(1) : undefined`, so a national
+ * prefix written after the calling code ('44 0 7911…') is dropped as the library drops it.
+ * `digits` must be ASCII digits.
  */
-export function isValidInternationalDigits(digits: string): boolean {
+export function e164DigitsOf(digits: string): string | undefined {
   // parseInput: "+" and fewer than 3 digits is not a viable phone number.
-  if (digits.length < 3 || digits.charCodeAt(0) === 48 /* 0 */) return false;
+  if (digits.length < 3 || digits.charCodeAt(0) === 48 /* 0 */) return undefined;
   let code = 0;
   for (let length = 1; length <= MAX_LENGTH_COUNTRY_CODE && length <= digits.length; length++) {
     code = code * 10 + digits.charCodeAt(length - 1) - 48;
     const plans = plansFor(code);
     if (plans === null) continue;
-    const national = nationalNumberOf(digits.slice(length), plans);
-    if (national.length < MIN_LENGTH_FOR_NSN) return false;
+    const written = digits.slice(length);
+    const national = nationalNumberOf(written, plans);
+    if (national.length < MIN_LENGTH_FOR_NSN || national.length > MAX_LENGTH_FOR_NSN) return undefined;
     const plan = countryPlan(plans, national) ?? plans.main;
-    return plan.hasTypes ? hasNumberType(national, plan) : plan.nationalNumber.test(national);
+    const valid = plan.hasTypes ? hasNumberType(national, plan) : plan.nationalNumber.test(national);
+    if (!valid) return undefined;
+    // The common case, nothing stripped: the input is already the answer.
+    return national === written ? digits : digits.slice(0, length) + national;
   }
-  return false;
+  return undefined;
 }
