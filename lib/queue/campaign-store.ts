@@ -88,10 +88,11 @@ return 'recorded'
 `;
 
 // A request's slot is dated at its end: it then counts for a full window after the request
-// arrived, however long validation and the network took before it.
+// arrived, however long validation and the network took before it. Rounded up to the next ms, as
+// BEGIN's clock is rounded down, so a slot never frees even a fraction of a ms early.
 const RELEASE = `
 local t = redis.call('TIME')
-return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + 1, ARGV[1])
 `;
 
 const INIT = `
