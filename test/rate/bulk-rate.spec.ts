@@ -77,7 +77,7 @@ describe('requestsPerSecond, counted where the requests arrive: every sliding se
         fc.integer({ min: 0, max: 3 }),
         async (requestsPerSecond, concurrency, stallMs, rejectEvery) => {
           const retry = { attempts: 2, initialDelay: 0, maxDelay: 0, retryOnCodes: ['9024'] };
-          const arrivals = await bulkArrivals({ requests: 10, requestsPerSecond, concurrency, stallMs, stallAtMs: 300, retry, rejectEvery });
+          const arrivals = await bulkArrivals({ requests: 8, requestsPerSecond, concurrency, stallMs, stallAtMs: 300, retry, rejectEvery });
           // Any window of one second holds at most the rate's whole part.
           const max = Math.floor(requestsPerSecond);
           assert.deepEqual(windowBreaches(arrivals, max, 1000), [], `most in one second: ${mostInWindow(arrivals, 1000)} (limit ${requestsPerSecond})`);
