@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { ChonrySmsModule } from '../../lib';
 import { ChonrySmsQueue, ChonrySmsQueueModule, ChonrySmsQueueModuleOptions, ChonrySmsQueueUnavailableError } from '../../lib/queue';
 import { ChonrySmsSandbox } from '../../lib/testing';
-import { ACCESS_KEY, CapturingLogger, createApp, rejectionOf, SECRET, startSandbox } from '../helpers';
+import { ACCESS_KEY, CapturingLogger, createApp, SECRET, startSandbox } from '../helpers';
 import { activeResources, leftoversAfter } from '../reliability/support';
 import { CuttingRelay, OwnRedis, redisServerSkipReason } from './own-redis';
 import { mobiles, settled } from './redis-for-tests';
