@@ -14,21 +14,27 @@ export function reconnectDelay(attempt: number): number {
   return Math.min(attempt * 100, 1000);
 }
 
+// A failure that goes on is logged again after this long, so the log shows it is still going on.
+const RELOG_AFTER_MS = 60_000;
+
 /**
- * Logs a Redis connection's outages through Nest's logger, once each (not once per reconnect
- * attempt), with `host:port` and the error's code only. An `error` listener is also what keeps
- * ioredis from printing "Unhandled error event" to stderr.
+ * Logs a Redis connection's failures through Nest's logger: once each (not once per reconnect
+ * attempt; again after a minute if it goes on), with `host:port` and the error's code only. An
+ * `error` listener is also what keeps ioredis from printing "Unhandled error event" to stderr.
  */
 export function logOutages(emitter: NodeJS.EventEmitter, connection: RedisConnectionOptions, what: string): void {
-  let down = false;
+  let lastReason: string | undefined;
+  let loggedAt = 0;
   emitter.on('error', (err: unknown) => {
-    if (down) return;
-    down = true;
-    logger.warn(`${what}: Redis at ${describeRedis(connection)} is unavailable (${redisFailureReason(err)}); retrying`);
+    const reason = redisFailureReason(err);
+    if (reason === lastReason && Date.now() - loggedAt < RELOG_AFTER_MS) return;
+    lastReason = reason;
+    loggedAt = Date.now();
+    logger.warn(`${what}: Redis at ${describeRedis(connection)} is unavailable (${reason}); retrying`);
   });
   emitter.on('ready', () => {
-    if (!down) return;
-    down = false;
+    if (lastReason === undefined) return;
+    lastReason = undefined;
     logger.log(`${what}: Redis at ${describeRedis(connection)} is reachable again`);
   });
 }
@@ -62,8 +68,10 @@ export class QueueRedisLifecycle implements OnModuleInit, OnApplicationShutdown 
     @Inject(CHONRY_SMS_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsQueueOptions,
     private readonly guard: RedisGuard,
   ) {
-    // The queue re-emits its connection's errors; those are logged by `logOutages` already.
-    queue.on('error', () => undefined);
+    // The queue re-emits the errors of its connection (this one, logged by `logOutages`); log only its own.
+    queue.on('error', (err) => {
+      if (redis.status === 'ready') logger.warn(`SMS queue: BullMQ reported ${redisFailureReason(err)}`);
+    });
   }
 
   /** Fails start-up within `redisTimeout` when Redis cannot be reached, leaving no connection behind. */

@@ -2,6 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection, createServer, Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { freePort } from '../reliability/support';
 
 /** Why the tests that stop their own Redis cannot run (no `redis-server` on the PATH), or false. */
 export function redisServerSkipReason(): string | false {
@@ -10,14 +11,6 @@ export function redisServerSkipReason(): string | false {
   const reason = 'no redis-server binary: the Redis outage tests are skipped';
   process.stderr.write(`\n*** ${reason} ***\n\n`);
   return reason;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A redis-server of the test's own, on a free port, that the test may stop, freeze and restart. */
