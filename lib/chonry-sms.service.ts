@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { bulkSettings, runBulk } from './bulk';
+import { bulkSettings, RequestPacer, runBulk } from './bulk';
 import { CHONRY_LOGGER_CONTEXT, CHONRY_SMS_RESOLVED_OPTIONS } from './chonry-sms.constants';
 import type { ResolvedChonrySmsOptions } from './chonry-sms.options';
 import { commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from './chonry-sms.request';
@@ -70,7 +70,7 @@ export class ChonrySmsService {
     const common = commonWireFields(dto, this.options);
     const content = joinVariables(dto.variables);
     return runBulk(normalizedField<string[]>(dto, 'mobiles'), settings, {
-      send: (mobiles) => this.dispatch(plainSendBody(this.options, common, mobiles, content), mobiles.length),
+      send: (mobiles, pace) => this.dispatch(plainSendBody(this.options, common, mobiles, content), mobiles.length, this.options.retry, pace),
       mobilesOf: (mobiles) => mobiles,
     }, this.inFlight.closingSignal);
   }
@@ -81,21 +81,29 @@ export class ChonrySmsService {
     const dto = validateInput(SendPersonalizedBulkSmsDto, input);
     const common = commonWireFields(dto, this.options);
     return runBulk(normalizedField<PersonalizedMessage[]>(dto, 'messages'), settings, {
-      send: (messages) => this.dispatch(personalizedSendBody(this.options, common, messages), messages.length),
+      send: (messages, pace) => this.dispatch(personalizedSendBody(this.options, common, messages), messages.length, this.options.retry, pace),
       mobilesOf: (messages) => messages.map((m) => m.mobile),
     }, this.inFlight.closingSignal);
   }
 
-  /** The one path every request takes: shutdown tracking, retries as configured, the provider's verdict. */
-  private dispatch(body: string, recipients: number, retry: ResolvedRetryOptions = this.options.retry): Promise<SendSmsResult> {
+  /**
+   * The one path every request takes: shutdown tracking, retries as configured, the provider's
+   * verdict. With `pace`, every attempt holds a rate-limit slot until its request has ended.
+   */
+  private dispatch(body: string, recipients: number, retry: ResolvedRetryOptions, pace?: RequestPacer): Promise<SendSmsResult> {
     return this.inFlight.run((cancel) =>
       withRetry(
         retry,
         cancel,
         async () => {
-          const reply = await this.transport.post(body, cancel);
-          if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
-          return { batchId: reply.batchId, msg: reply.msg, recipients };
+          const slot = await pace?.();
+          try {
+            const reply = await this.transport.post(body, cancel);
+            if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
+            return { batchId: reply.batchId, msg: reply.msg, recipients };
+          } finally {
+            slot?.release();
+          }
         },
         (failure, attempt, delayMs) =>
           this.logger.warn(`SMS attempt ${attempt} of ${retry.attempts} failed (${failure.message}); retrying in ${delayMs} ms`),

@@ -4,13 +4,16 @@ import { ChonrySmsError, ChonrySmsNotSentError, ChonrySmsTransportError } from '
 import { ChonrySmsInFlightSends } from '../reliability/in-flight-sends';
 import type { ChonrySmsBulkBatch, ChonrySmsBulkFailure, ChonrySmsBulkResult } from '../interfaces/bulk-send.interface';
 import type { BulkSettings } from './bulk-options';
-import { RequestRateLimiter } from './request-rate-limiter';
+import { RateSlot, RequestPacer, RequestRateLimiter } from './request-rate-limiter';
 
 const logger = new Logger(CHONRY_LOGGER_CONTEXT);
 
-/** What one request of a bulk send needs: send a chunk, and name its recipients. */
+/**
+ * What one request of a bulk send needs: send a chunk, and name its recipients. With a rate limit,
+ * `pace` gives the slot for each attempt (retries included); the sender releases it when the attempt ends.
+ */
 export interface BulkChunkSender<T> {
-  send(chunk: T[]): Promise<{ batchId: string }>;
+  send(chunk: T[], pace?: RequestPacer): Promise<{ batchId: string }>;
   mobilesOf(chunk: T[]): string[];
 }
 
@@ -18,6 +21,17 @@ function asChonryError(err: unknown): ChonrySmsError {
   if (err instanceof ChonrySmsError) return err;
   // Not expected (the transport and service throw only ChonrySmsError); keep the accounting whole.
   return new ChonrySmsTransportError('network', 'unknown', `unexpected ${err instanceof Error ? err.name : typeof err} while sending`);
+}
+
+/** Slots for one chunk's attempts: `first` for the first, then one per retry, waited for like any other. */
+function pacer(limiter: RequestRateLimiter, first: RateSlot, shutdown: AbortSignal | undefined): RequestPacer {
+  let unused: RateSlot | undefined = first;
+  return async () => {
+    const slot = unused ?? (await limiter.acquire(shutdown));
+    unused = undefined;
+    if (!slot) throw ChonrySmsInFlightSends.refusal();
+    return slot;
+  };
 }
 
 /**
@@ -35,7 +49,7 @@ export async function runBulk<T>(
   const total = items.length;
   const { chunkSize, stopOnError } = settings;
   const chunkCount = Math.ceil(total / chunkSize);
-  const limiter = settings.requestsPerSecond ? new RequestRateLimiter(settings.requestsPerSecond) : undefined;
+  const limiter = settings.requestsPerSecond ? RequestRateLimiter.perSecond(settings.requestsPerSecond) : undefined;
   // One slot per chunk, so batches and failures come out in input order whatever finishes first.
   const outcomes: (ChonrySmsBulkBatch | ChonrySmsBulkFailure | undefined)[] = new Array(chunkCount);
   const progress = { sent: 0, failed: 0, total };
@@ -61,14 +75,17 @@ export async function runBulk<T>(
 
   const worker = async () => {
     while (!stoppedBy && !shutdown?.aborted && next < chunkCount) {
-      if (limiter) {
-        await limiter.acquire(shutdown);
-        if (stoppedBy || shutdown?.aborted || next >= chunkCount) return;
+      // The first attempt's slot is taken before the chunk, so chunks never started stay unsent at shutdown.
+      const slot = limiter && (await limiter.acquire(shutdown));
+      if (limiter && !slot) return;
+      if (stoppedBy || shutdown?.aborted || next >= chunkCount) {
+        slot?.cancel();
+        return;
       }
       const index = next++;
       const chunk = items.slice(index * chunkSize, (index + 1) * chunkSize);
       try {
-        const { batchId } = await sender.send(chunk);
+        const { batchId } = await sender.send(chunk, limiter && pacer(limiter, slot as RateSlot, shutdown));
         outcomes[index] = { batchId, mobiles: sender.mobilesOf(chunk) };
         progress.sent += chunk.length;
       } catch (err) {

@@ -22,14 +22,16 @@ export interface ChonrySmsCampaign {
 /** What the pre-send step decided for one job. */
 export type BeginOutcome = { go: true } | { go: false; waitMs: number } | { done: 'already-finished' | 'unknown' };
 
-// Per job, a state in the campaign's `jobs` hash: absent → 'started' (just before the request) →
-// 'sent' | 'failed'. A job found 'started' again was cut off after its request may have gone out:
-// it becomes an `unknown` failure instead of being sent twice.
+// Per job, a state in the campaign's `jobs` hash: absent → 'started:<run>' (just before the
+// request) → 'sent' | 'failed'. A job found started by another run was cut off after its request
+// may have gone out: it becomes an `unknown` failure instead of being sent twice. The same run
+// asking again (its first answer lost to a Redis outage) gets its go again.
 const BEGIN = `
 local state = redis.call('HGET', KEYS[1], ARGV[1])
 if state == 'sent' or state == 'failed' then return {'finished', 0} end
 local ttl = tonumber(ARGV[8])
-if state == 'started' then
+if state == 'started:' .. ARGV[7] then return {'go', 0} end
+if state and string.sub(state, 1, 7) == 'started' then
   redis.call('HSET', KEYS[1], ARGV[1], 'failed')
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
   redis.call('HINCRBY', KEYS[3], 'failed', ARGV[2])
@@ -51,7 +53,7 @@ if max > 0 then
   redis.call('ZADD', KEYS[4], now + tonumber(ARGV[6]), ARGV[7])
   redis.call('PEXPIRE', KEYS[4], duration + tonumber(ARGV[6]) + 60000)
 end
-redis.call('HSET', KEYS[1], ARGV[1], 'started')
+redis.call('HSET', KEYS[1], ARGV[1], 'started:' .. ARGV[7])
 redis.call('PEXPIRE', KEYS[1], ttl)
 return {'go', 0}
 `;
@@ -73,7 +75,7 @@ const FAILED = `
 local state = redis.call('HGET', KEYS[1], ARGV[1])
 if state == 'sent' then return 'resolved' end
 if ARGV[4] == 'retry' then
-  if state == 'started' then
+  if state and string.sub(state, 1, 7) == 'started' then
     redis.call('HDEL', KEYS[1], ARGV[1])
     return 'retry'
   end
@@ -88,10 +90,11 @@ return 'recorded'
 `;
 
 // A request's slot is dated at its end: it then counts for a full window after the request
-// arrived, however long validation and the network took before it.
+// arrived, however long validation and the network took before it. Rounded up to the next ms, as
+// BEGIN's clock is rounded down, so a slot never frees even a fraction of a ms early.
 const RELEASE = `
 local t = redis.call('TIME')
-return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), ARGV[1])
+return redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + 1, ARGV[1])
 `;
 
 const INIT = `

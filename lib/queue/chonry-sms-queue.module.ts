@@ -1,6 +1,6 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
-import { DynamicModule, FactoryProvider, InjectionToken, Module, ModuleMetadata, OnApplicationShutdown, Provider, Type } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { DynamicModule, FactoryProvider, InjectionToken, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { ChonrySmsConfigError } from '../errors';
 import { CampaignStore } from './campaign-store';
 import {
@@ -13,6 +13,8 @@ import { ChonrySmsQueueModuleOptions, resolveChonrySmsQueueOptions, ResolvedChon
 import { ChonrySmsQueue } from './chonry-sms-queue.service';
 import { CHONRY_SMS_BULL_QUEUE, CHONRY_SMS_QUEUE_REDIS } from './chonry-sms-queue.tokens';
 import { ChonrySmsQueueWorker } from './chonry-sms-queue.worker';
+import { createQueueRedis, QueueRedisLifecycle } from './queue-redis';
+import { RedisGuard } from './redis-guard';
 
 /** A class that builds the queue options, for `forRootAsync({ useClass })`. */
 export interface ChonrySmsQueueOptionsFactory {
@@ -40,14 +42,6 @@ export interface ChonrySmsQueueModuleAsyncOptions extends ChonrySmsQueueModuleEx
 /** @internal Holds the options, so both this module and @nestjs/bullmq's queue provider can read them. */
 @Module({})
 export class ChonrySmsQueueOptionsModule {}
-
-/** @internal Closes the campaign-state Redis client last, after the workers have stopped. */
-class RedisCloser implements OnApplicationShutdown {
-  constructor(private readonly redis: Redis) {}
-  async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
-  }
-}
 
 /**
  * `ChonrySmsQueueModule.forRoot({ connection, limiter, workers })` or `.forRootAsync({ imports,
@@ -103,15 +97,17 @@ export class ChonrySmsQueueModule {
           },
           inject: [CHONRY_SMS_QUEUE_MODULE_OPTIONS],
         },
+        // Here, so that @nestjs/bullmq's queue can share it: one connection whose limits bound every queue call.
+        { provide: CHONRY_SMS_QUEUE_REDIS, useFactory: createQueueRedis, inject: [CHONRY_SMS_QUEUE_RESOLVED_OPTIONS] },
       ],
-      exports: [CHONRY_SMS_QUEUE_MODULE_OPTIONS, CHONRY_SMS_QUEUE_RESOLVED_OPTIONS],
+      exports: [CHONRY_SMS_QUEUE_MODULE_OPTIONS, CHONRY_SMS_QUEUE_RESOLVED_OPTIONS, CHONRY_SMS_QUEUE_REDIS],
     };
     const bullQueue = BullModule.registerQueueAsync({
       name: queueName,
       imports: [optionsModule],
-      inject: [CHONRY_SMS_QUEUE_RESOLVED_OPTIONS],
-      useFactory: (o: ResolvedChonrySmsQueueOptions) => ({
-        connection: o.connection,
+      inject: [CHONRY_SMS_QUEUE_RESOLVED_OPTIONS, CHONRY_SMS_QUEUE_REDIS],
+      useFactory: (o: ResolvedChonrySmsQueueOptions, redis: Redis) => ({
+        connection: redis,
         prefix: o.prefix,
         defaultJobOptions: {
           attempts: o.attempts,
@@ -129,16 +125,16 @@ export class ChonrySmsQueueModule {
       providers: [
         { provide: CHONRY_SMS_BULL_QUEUE, useExisting: getQueueToken(queueName) },
         {
-          provide: CHONRY_SMS_QUEUE_REDIS,
-          useFactory: (o: ResolvedChonrySmsQueueOptions) => new Redis({ ...o.connection, maxRetriesPerRequest: null }),
-          inject: [CHONRY_SMS_QUEUE_RESOLVED_OPTIONS],
-        },
-        {
           provide: CampaignStore,
           useFactory: (redis: Redis, o: ResolvedChonrySmsQueueOptions) => new CampaignStore(redis, o.prefix, o.queueName, o.campaignTtlMs),
           inject: [CHONRY_SMS_QUEUE_REDIS, CHONRY_SMS_QUEUE_RESOLVED_OPTIONS],
         },
-        { provide: RedisCloser, useFactory: (redis: Redis) => new RedisCloser(redis), inject: [CHONRY_SMS_QUEUE_REDIS] },
+        {
+          provide: RedisGuard,
+          useFactory: (redis: Redis, o: ResolvedChonrySmsQueueOptions) => new RedisGuard(redis, o.redisTimeout),
+          inject: [CHONRY_SMS_QUEUE_REDIS, CHONRY_SMS_QUEUE_RESOLVED_OPTIONS],
+        },
+        QueueRedisLifecycle,
         ChonrySmsQueueEvents,
         ChonrySmsQueue,
         ChonrySmsQueueWorker,

@@ -36,6 +36,12 @@ export interface ChonrySmsQueueModuleOptions {
   lockDuration?: number;
   /** How often workers look for jobs whose worker died, in ms; default 30000. */
   stalledInterval?: number;
+  /**
+   * The longest a Redis step of `enqueue()`, `getCampaign()`, start-up or shutdown may take, in
+   * ms, connecting included; default 5000. Past it the call rejects with
+   * `ChonrySmsQueueUnavailableError`. Workers are not bound by it: they wait for Redis to return.
+   */
+  redisTimeout?: number;
 }
 
 /** The queue options after checking, with defaults applied. */
@@ -53,6 +59,7 @@ export interface ResolvedChonrySmsQueueOptions {
   readonly campaignTtlMs: number;
   readonly lockDuration: number;
   readonly stalledInterval: number;
+  readonly redisTimeout: number;
 }
 
 /** Connection settings in the form both BullMQ and ioredis take. */
@@ -156,6 +163,7 @@ export function resolveChonrySmsQueueOptions(options: ChonrySmsQueueModuleOption
     campaignTtlMs: wholeNumber(o, 'campaignTtl', DEFAULT_CAMPAIGN_TTL_S, 60, 366 * 24 * 3600) * 1000,
     lockDuration: wholeNumber(o, 'lockDuration', 30_000, 1000, 3_600_000),
     stalledInterval: wholeNumber(o, 'stalledInterval', 30_000, 100, 3_600_000),
+    redisTimeout: wholeNumber(o, 'redisTimeout', 5_000, 100, 600_000),
   });
 }
 

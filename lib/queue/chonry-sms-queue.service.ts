@@ -4,17 +4,45 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SendPersonalizedSmsDto, SendSmsDto } from '../dto';
 import { ChonrySmsValidationError } from '../errors';
-import { CampaignJobData, planCampaign } from './campaign-jobs';
+import { CampaignJobData, jobRecipients, planCampaign } from './campaign-jobs';
 import { CampaignStore, ChonrySmsCampaign } from './campaign-store';
 import { CHONRY_SMS_QUEUE_RESOLVED_OPTIONS } from './chonry-sms-queue.constants';
-import { ChonrySmsCampaignNotFoundError } from './chonry-sms-queue.errors';
+import { ChonrySmsCampaignNotFoundError, ChonrySmsEnqueueProgress, ChonrySmsQueueOperation, ChonrySmsQueueUnavailableError } from './chonry-sms-queue.errors';
 import { ChonrySmsQueueEvents } from './chonry-sms-queue.events';
 import { jobSize, ResolvedChonrySmsQueueOptions } from './chonry-sms-queue.options';
 import { CHONRY_SMS_BULL_QUEUE } from './chonry-sms-queue.tokens';
+import { describeRedis, RedisGuard, RedisStepFailure } from './redis-guard';
 
 const MAX_IDEMPOTENCY_KEY = 500;
 // How long a second enqueue with the same key waits for the first one to finish adding its jobs.
 const IDEMPOTENT_WAIT_MS = 5_000;
+// Jobs go to Redis in writes of at most this many recipients, so an outage mid-enqueue leaves at most one write unknown.
+const RECIPIENTS_PER_WRITE = 50_000;
+
+type JobEntry = { name: string; data: CampaignJobData; opts: { jobId: string } };
+
+/** Consecutive runs of `jobs` holding at most `RECIPIENTS_PER_WRITE` recipients each (at least one job). */
+function writes(jobs: JobEntry[]): JobEntry[][] {
+  const out: JobEntry[][] = [];
+  let current: JobEntry[] = [];
+  let recipients = 0;
+  for (const job of jobs) {
+    const n = jobRecipients(job.data).length;
+    if (current.length > 0 && recipients + n > RECIPIENTS_PER_WRITE) {
+      out.push(current);
+      current = [];
+      recipients = 0;
+    }
+    current.push(job);
+    recipients += n;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function part(jobs: JobEntry[]) {
+  return { jobs: jobs.length, recipients: jobs.reduce((n, j) => n + jobRecipients(j.data).length, 0), jobIds: jobs.map((j) => j.opts.jobId) };
+}
 
 /**
  * Durable, rate-limited sending: `enqueue()` validates a send of any size and stores it in Redis
@@ -28,11 +56,14 @@ export class ChonrySmsQueue {
     @Inject(CHONRY_SMS_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsQueueOptions,
     /** `completed` / `failed` for the jobs this process's workers handle. */
     readonly events: ChonrySmsQueueEvents,
+    private readonly redis: RedisGuard,
   ) {}
 
   /**
    * Validates `input` (nothing is queued if anything is wrong) and queues it as a campaign.
-   * The same `idempotencyKey` returns the same campaign, which is sent once.
+   * The same `idempotencyKey` returns the same campaign, which is sent once. Each Redis step
+   * answers within `redisTimeout`, or this rejects with `ChonrySmsQueueUnavailableError`, whose
+   * `progress` says which jobs were written.
    */
   async enqueue(
     input: SendSmsDto | SendPersonalizedSmsDto,
@@ -44,39 +75,77 @@ export class ChonrySmsQueue {
       throw new ChonrySmsValidationError([{ path: 'idempotencyKey', message: `must be a non-empty string of at most ${MAX_IDEMPOTENCY_KEY} characters` }]);
     }
     let campaignId: string = randomUUID();
-    if (key !== undefined) {
-      const existing = await this.store.claim(key, campaignId);
-      if (existing !== undefined) {
-        const jobs = await this.waitUntilEnqueued(existing);
-        if (jobs !== undefined) return { campaignId: existing, jobs };
-        // The first enqueue never finished adding its jobs: finish it. Job ids and per-job state
-        // are deterministic, so whatever it did add is neither added nor sent twice.
-        campaignId = existing;
+    const jobsOf = (id: string): JobEntry[] =>
+      plan.chunks.map((chunk, index) => ({ name: 'send', data: { campaignId: id, index, ...chunk }, opts: { jobId: `${id}-${index}` } }));
+    let written = 0;
+    let pending = jobsOf(campaignId);
+    const unavailable = (failure: RedisStepFailure, inFlight: JobEntry[] = []): ChonrySmsQueueUnavailableError => {
+      const all = jobsOf(campaignId);
+      const progress: ChonrySmsEnqueueProgress = {
+        campaignId,
+        jobs: all.length,
+        recipients: plan.total,
+        written: part(all.slice(0, written)),
+        unknown: part(failure.mayHaveRun ? inFlight : []),
+        notWritten: part(all.slice(written + (failure.mayHaveRun ? inFlight.length : 0))),
+        resumable: key !== undefined,
+      };
+      return this.unavailable('enqueue', failure, progress);
+    };
+    try {
+      if (key !== undefined) {
+        const existing = await this.redis.run(() => this.store.claim(key, campaignId));
+        if (existing !== undefined) {
+          const jobs = await this.waitUntilEnqueued(existing);
+          if (jobs !== undefined) return { campaignId: existing, jobs };
+          // The first enqueue never finished adding its jobs: finish it. Job ids and per-job state
+          // are deterministic, so whatever it did add is neither added nor sent twice.
+          campaignId = existing;
+          pending = jobsOf(campaignId);
+        }
       }
+      await this.redis.run(() => this.store.init(campaignId, plan.total, plan.chunks.length));
+    } catch (err) {
+      throw err instanceof RedisStepFailure ? unavailable(err) : err;
     }
-    await this.store.init(campaignId, plan.total, plan.chunks.length);
-    await this.queue.addBulk(
-      plan.chunks.map((chunk, index) => ({
-        name: 'send',
-        data: { campaignId, index, ...chunk },
-        opts: { jobId: `${campaignId}-${index}` },
-      })),
-    );
-    await this.store.markEnqueued(campaignId);
+    for (const write of writes(pending)) {
+      try {
+        await this.redis.run(() => this.queue.addBulk(write));
+      } catch (err) {
+        throw err instanceof RedisStepFailure ? unavailable(err, write) : err;
+      }
+      written += write.length;
+    }
+    try {
+      await this.redis.run(() => this.store.markEnqueued(campaignId));
+    } catch (err) {
+      throw err instanceof RedisStepFailure ? unavailable(err) : err;
+    }
     return { campaignId, jobs: plan.chunks.length };
   }
 
   /** Where a campaign stands: counts, the provider's batch ids, and the failures with their reasons. */
   async getCampaign(campaignId: string): Promise<ChonrySmsCampaign> {
-    const campaign = typeof campaignId === 'string' && campaignId !== '' ? await this.store.get(campaignId) : undefined;
+    let campaign: ChonrySmsCampaign | undefined;
+    if (typeof campaignId === 'string' && campaignId !== '') {
+      try {
+        campaign = await this.redis.run(() => this.store.get(campaignId));
+      } catch (err) {
+        throw err instanceof RedisStepFailure ? this.unavailable('getCampaign', err) : err;
+      }
+    }
     if (!campaign) throw new ChonrySmsCampaignNotFoundError(String(campaignId));
     return campaign;
+  }
+
+  private unavailable(operation: ChonrySmsQueueOperation, failure: RedisStepFailure, progress?: ChonrySmsEnqueueProgress): ChonrySmsQueueUnavailableError {
+    return new ChonrySmsQueueUnavailableError(operation, describeRedis(this.options.connection), this.options.redisTimeout, failure.reason, progress);
   }
 
   private async waitUntilEnqueued(campaignId: string): Promise<number | undefined> {
     const deadline = Date.now() + IDEMPOTENT_WAIT_MS;
     for (;;) {
-      const jobs = await this.store.enqueuedJobs(campaignId);
+      const jobs = await this.redis.run(() => this.store.enqueuedJobs(campaignId));
       if (jobs !== undefined || Date.now() > deadline) return jobs;
       await sleep(50);
     }

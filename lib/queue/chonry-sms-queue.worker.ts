@@ -12,6 +12,7 @@ import { CampaignStore, ChonrySmsCampaignFailure } from './campaign-store';
 import { CHONRY_SMS_QUEUE_LOGGER_CONTEXT, CHONRY_SMS_QUEUE_RESOLVED_OPTIONS } from './chonry-sms-queue.constants';
 import { ChonrySmsQueueEvents } from './chonry-sms-queue.events';
 import type { ResolvedChonrySmsQueueOptions } from './chonry-sms-queue.options';
+import { logOutages, reconnectDelay } from './queue-redis';
 
 const CUT_OFF_REASON =
   'the worker running this job stopped or lost its lock after the request may have been sent; not re-sent automatically';
@@ -21,6 +22,8 @@ const MAX_STALLED_COUNT = 5;
 // Upper bound on the time from taking a rate-limit slot to the request's arrival, beyond the
 // HTTP timeout: validating and encoding up to 50,000 numbers. Only a crashed worker's slot waits it out.
 const PREPARE_ALLOWANCE_MS = 30_000;
+// How often a worker tries its bookkeeping again while Redis is away.
+const REDIS_RETRY_MS = 250;
 
 /** What a job returns to BullMQ when it completes. */
 export interface ChonrySmsJobResult {
@@ -42,6 +45,8 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
   private worker?: Worker<CampaignJobData, ChonrySmsJobResult>;
   private sms!: ChonrySmsService;
   private inFlightMs = 0;
+  // Requests to the provider under way, so shutdown can wait for exactly them.
+  private readonly requests = new Set<Promise<unknown>>();
 
   constructor(
     @Inject(CHONRY_SMS_QUEUE_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsQueueOptions,
@@ -61,7 +66,8 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
     }
     const o = this.options;
     this.worker = new Worker<CampaignJobData, ChonrySmsJobResult>(o.queueName, (job, token) => this.process(job, token), {
-      connection: o.connection,
+      // BullMQ's blocking connections wait for Redis (maxRetriesPerRequest: null); they only reconnect sooner.
+      connection: { ...o.connection, retryStrategy: reconnectDelay },
       prefix: o.prefix,
       concurrency: o.concurrency,
       // BullMQ's own limiter counts fixed windows; it keeps surplus jobs waiting in Redis, and
@@ -71,13 +77,47 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
       stalledInterval: o.stalledInterval,
       maxStalledCount: MAX_STALLED_COUNT,
     });
-    this.worker.on('error', (err) => this.logger.error(`Queue worker error: ${err.message}`));
+    logOutages(this.worker, o.connection, 'SMS queue worker');
   }
 
-  /** Stops taking jobs; a job waiting for a rate-limit slot is released, one mid-request finishes. */
+  /**
+   * Stops taking jobs; a job waiting for a rate-limit slot is released, one mid-request finishes.
+   * With Redis away, BullMQ's close would wait for it: once the requests in flight have ended
+   * (each within the HTTP timeout), it gets `redisTimeout` to close, then `redisTimeout` to drop
+   * its connections.
+   */
   async onModuleDestroy(): Promise<void> {
     this.closing.abort();
-    await this.worker?.close();
+    const worker = this.worker;
+    if (!worker) return;
+    const closed = worker.close().then(() => true);
+    await Promise.allSettled(this.requests);
+    if (await this.within(closed)) return;
+    this.logger.warn(`Queue worker did not close within ${this.options.redisTimeout} ms of its last request (Redis unavailable?): dropping its connections`);
+    await this.within(worker.disconnect().then(() => true));
+  }
+
+  /** Whether `done` resolved within `redisTimeout` (no timer is left behind either way). */
+  private async within(done: Promise<boolean>): Promise<boolean> {
+    const bound = new AbortController();
+    const inTime = await Promise.race([done.catch(() => true), sleep(this.options.redisTimeout, false, { signal: bound.signal })]);
+    bound.abort();
+    return inTime;
+  }
+
+  /**
+   * A bookkeeping step that must not be lost to a short Redis outage: tried again until Redis
+   * answers or shutdown begins (each step is idempotent, so a lost answer is harmless).
+   */
+  private async untilRecorded<T>(step: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await step();
+      } catch (err) {
+        if (this.closing.signal.aborted) throw err;
+        await sleep(REDIS_RETRY_MS, undefined, { signal: this.closing.signal }).catch(() => undefined);
+      }
+    }
   }
 
   private async process(job: Job<CampaignJobData, ChonrySmsJobResult>, token?: string): Promise<ChonrySmsJobResult> {
@@ -85,7 +125,7 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
     const mobiles = jobRecipients(data);
     const slot = { member: randomUUID(), inFlightMs: this.inFlightMs };
     for (;;) {
-      const outcome = await this.store.begin(data, mobiles, this.options.limiter, slot, CUT_OFF_REASON);
+      const outcome = await this.untilRecorded(() => this.store.begin(data, mobiles, this.options.limiter, slot, CUT_OFF_REASON));
       if ('done' in outcome) {
         if (outcome.done === 'already-finished') return { recipients: mobiles.length, alreadyFinished: true };
         this.emitFailed(job, { mobiles, delivery: 'unknown', reason: CUT_OFF_REASON }, false);
@@ -104,14 +144,17 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
     try {
       const input = jobInput(data);
       // One request, none of ChonrySmsModule's in-process retries: BullMQ's rules and slot apply.
-      const result = await this.sms[SEND_ONCE](input);
+      const request = this.sms[SEND_ONCE](input);
+      const tracked = request.catch(() => undefined).finally(() => this.requests.delete(tracked));
+      this.requests.add(tracked);
+      const result = await request;
       batchId = result.batchId;
     } catch (err) {
-      if (this.options.limiter) await this.store.release(slot.member);
+      if (this.options.limiter) await this.untilRecorded(() => this.store.release(slot.member));
       return this.failed(job, mobiles, err);
     }
-    if (this.options.limiter) await this.store.release(slot.member);
-    await this.store.sent(data, mobiles.length, batchId);
+    if (this.options.limiter) await this.untilRecorded(() => this.store.release(slot.member));
+    await this.untilRecorded(() => this.store.sent(data, mobiles.length, batchId));
     this.events.emit('completed', { campaignId: data.campaignId, jobId: String(job.id), recipients: mobiles.length, batchId });
     return { batchId, recipients: mobiles.length };
   }
@@ -126,7 +169,7 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
       delivery === 'not-sent' &&
       (err instanceof ChonrySmsTransportError || (err instanceof ChonrySmsApiError && this.options.retryApiCodes.includes(err.code)));
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const verdict = await this.store.failed(job.data, failure, retryable && !lastAttempt ? 'retry' : 'final');
+    const verdict = await this.untilRecorded(() => this.store.failed(job.data, failure, retryable && !lastAttempt ? 'retry' : 'final'));
     this.emitFailed(job, failure, verdict === 'retry');
     if (verdict === 'retry') throw err;
     throw new UnrecoverableError(reason);

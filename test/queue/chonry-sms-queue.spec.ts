@@ -245,8 +245,10 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     await store.init('c1', 2, 1);
     const slot = { member: 'm', inFlightMs: 1000 };
     assert.deepEqual(await store.begin(job, ['a', 'b'], undefined, slot, 'cut off'), { go: true });
-    // BullMQ hands the job to a second worker while the first is still waiting for the provider.
-    assert.deepEqual(await store.begin(job, ['a', 'b'], undefined, slot, 'cut off'), { done: 'unknown' });
+    // The same run asking again (its first answer lost to a Redis outage) still gets its go.
+    assert.deepEqual(await store.begin(job, ['a', 'b'], undefined, slot, 'cut off'), { go: true });
+    // BullMQ hands the job to a second worker (another run) while the first is still waiting for the provider.
+    assert.deepEqual(await store.begin(job, ['a', 'b'], undefined, { ...slot, member: 'm2' }, 'cut off'), { done: 'unknown' });
     let campaign = await store.get('c1');
     assert.deepEqual([campaign?.sent, campaign?.failed, campaign?.failures], [0, 2, [{ mobiles: ['a', 'b'], delivery: 'unknown', reason: 'cut off' }]]);
     await store.sent(job, 2, 'batch-1');
