@@ -13,8 +13,8 @@ export interface ChonrySmsModuleExtras {
 
 const {
   ConfigurableModuleClass: ChonrySmsConfigurableModule,
-  OPTIONS_TYPE: optionsTypeOnly,
-  ASYNC_OPTIONS_TYPE: asyncOptionsTypeOnly,
+  OPTIONS_TYPE: _optionsType,
+  ASYNC_OPTIONS_TYPE: _asyncOptionsType,
 } = new ConfigurableModuleBuilder<ChonrySmsModuleOptions>({
   moduleName: 'ChonrySms',
   optionsInjectionToken: CHONRY_SMS_MODULE_OPTIONS,
@@ -32,5 +32,5 @@ const {
 
 export { ChonrySmsConfigurableModule };
 // The builder's OPTIONS_TYPE values throw on any property access: exported as types only.
-export type CHONRY_SMS_OPTIONS_TYPE = typeof optionsTypeOnly;
-export type CHONRY_SMS_ASYNC_OPTIONS_TYPE = typeof asyncOptionsTypeOnly;
+export type CHONRY_SMS_OPTIONS_TYPE = typeof _optionsType;
+export type CHONRY_SMS_ASYNC_OPTIONS_TYPE = typeof _asyncOptionsType;

@@ -10,8 +10,8 @@ export interface ChonrySmsHealthModuleExtras {
 
 const {
   ConfigurableModuleClass: ChonrySmsHealthConfigurableModule,
-  OPTIONS_TYPE: optionsTypeOnly,
-  ASYNC_OPTIONS_TYPE: asyncOptionsTypeOnly,
+  OPTIONS_TYPE: _optionsType,
+  ASYNC_OPTIONS_TYPE: _asyncOptionsType,
 } = new ConfigurableModuleBuilder<ChonrySmsHealthOptions>({
   moduleName: 'ChonrySmsHealth',
   optionsInjectionToken: CHONRY_SMS_HEALTH_OPTIONS,
@@ -26,8 +26,8 @@ const {
 
 export { ChonrySmsHealthConfigurableModule };
 // The builder's OPTIONS_TYPE values throw on any property access: exported as types only.
-export type CHONRY_SMS_HEALTH_OPTIONS_TYPE = typeof optionsTypeOnly;
-export type CHONRY_SMS_HEALTH_ASYNC_OPTIONS_TYPE = typeof asyncOptionsTypeOnly;
+export type CHONRY_SMS_HEALTH_OPTIONS_TYPE = typeof _optionsType;
+export type CHONRY_SMS_HEALTH_ASYNC_OPTIONS_TYPE = typeof _asyncOptionsType;
 
 /**
  * `ChonrySmsHealthModule.register({ timeout, failureThreshold, probe })` (or `registerAsync`)

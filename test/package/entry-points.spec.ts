@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 
+const requireEntry = createRequire(__filename);
+
 // Every entry point in package.json exports, loaded by the package's own name (resolves to dist/).
-const manifest = JSON.parse(readFileSync(require.resolve('nestjs-chonry-sms/package.json'), 'utf8')) as {
+const manifest = JSON.parse(readFileSync(requireEntry.resolve('nestjs-chonry-sms/package.json'), 'utf8')) as {
   exports: Record<string, unknown>;
 };
 const entryPoints = Object.keys(manifest.exports)
@@ -30,7 +33,7 @@ describe('entry points', () => {
 
   for (const entry of entryPoints) {
     it(`${entry}: every value export loaded by require() survives .name`, () => {
-      touchEveryValue(entry, require(entry) as Record<string, unknown>);
+      touchEveryValue(entry, requireEntry(entry) as Record<string, unknown>);
     });
 
     it(`${entry}: every value export loaded by import() survives .name`, async () => {
@@ -40,7 +43,7 @@ describe('entry points', () => {
     });
 
     it(`${entry}: exports no *_OPTIONS_TYPE value`, () => {
-      const names = Object.keys(require(entry) as object).filter((name) => name.endsWith('OPTIONS_TYPE'));
+      const names = Object.keys(requireEntry(entry) as object).filter((name) => name.endsWith('OPTIONS_TYPE'));
       assert.deepEqual(names, []);
     });
   }
