@@ -11,10 +11,10 @@ export interface ChonrySmsModuleExtras {
   extraProviders?: Provider[];
 }
 
-export const {
+const {
   ConfigurableModuleClass: ChonrySmsConfigurableModule,
-  OPTIONS_TYPE: CHONRY_SMS_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: CHONRY_SMS_ASYNC_OPTIONS_TYPE,
+  OPTIONS_TYPE: _optionsType,
+  ASYNC_OPTIONS_TYPE: _asyncOptionsType,
 } = new ConfigurableModuleBuilder<ChonrySmsModuleOptions>({
   moduleName: 'ChonrySms',
   optionsInjectionToken: CHONRY_SMS_MODULE_OPTIONS,
@@ -29,3 +29,8 @@ export const {
     providers: [...(definition.providers ?? []), ...(extras.extraProviders ?? [])],
   }))
   .build();
+
+export { ChonrySmsConfigurableModule };
+// The builder's OPTIONS_TYPE values throw on any property access: exported as types only.
+export type CHONRY_SMS_OPTIONS_TYPE = typeof _optionsType;
+export type CHONRY_SMS_ASYNC_OPTIONS_TYPE = typeof _asyncOptionsType;

@@ -8,10 +8,10 @@ export interface ChonrySmsHealthModuleExtras {
   imports?: ModuleMetadata['imports'];
 }
 
-export const {
+const {
   ConfigurableModuleClass: ChonrySmsHealthConfigurableModule,
-  OPTIONS_TYPE: CHONRY_SMS_HEALTH_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: CHONRY_SMS_HEALTH_ASYNC_OPTIONS_TYPE,
+  OPTIONS_TYPE: _optionsType,
+  ASYNC_OPTIONS_TYPE: _asyncOptionsType,
 } = new ConfigurableModuleBuilder<ChonrySmsHealthOptions>({
   moduleName: 'ChonrySmsHealth',
   optionsInjectionToken: CHONRY_SMS_HEALTH_OPTIONS,
@@ -23,6 +23,11 @@ export const {
     imports: [...(definition.imports ?? []), TerminusModule, ...(extras.imports ?? [])],
   }))
   .build();
+
+export { ChonrySmsHealthConfigurableModule };
+// The builder's OPTIONS_TYPE values throw on any property access: exported as types only.
+export type CHONRY_SMS_HEALTH_OPTIONS_TYPE = typeof _optionsType;
+export type CHONRY_SMS_HEALTH_ASYNC_OPTIONS_TYPE = typeof _asyncOptionsType;
 
 /**
  * `ChonrySmsHealthModule.register({ timeout, failureThreshold, probe })` (or `registerAsync`)
