@@ -64,6 +64,10 @@ function requireString(options: Record<string, unknown>, key: string): string {
   if (value.trim() !== value || /[\u0000-\u001F\u007F]/.test(value)) {
     throw new ChonrySmsConfigError(key, 'must not contain surrounding spaces or control characters');
   }
+  if (!value.isWellFormed()) {
+    // It could not be written as UTF-8 on the wire; the value itself is not shown (it may be the secret).
+    throw new ChonrySmsConfigError(key, 'contains an unpaired UTF-16 surrogate, so it cannot be sent as UTF-8');
+  }
   return value;
 }
 

@@ -13,6 +13,8 @@ const NOT_SENT: Record<string, ChonrySmsTransportFailure> = {
   ERR_INVALID_URL: 'network',
 };
 const TLS_CODE = /CERT|^ERR_TLS_|^ERR_SSL_|SSL|TLS|^EPROTO$|SIGNATURE|^UNABLE_TO_/;
+// A compressed body that does not decompress: the gateway answered, with something unreadable.
+const ZLIB_CODE = /^Z_[A-Z_]+_ERROR$/;
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
 // Node's words for a peer that hung up during the TLS handshake: no HTTP byte was written yet.
 const CLOSED_DURING_HANDSHAKE = /before secure TLS connection was established/;
@@ -82,7 +84,7 @@ export function classifyTransportFailure(err: unknown, timedOut: boolean, timeou
     // axios's word for a response stream the peer cut off.
     return new ChonrySmsTransportError('connection-reset', 'unknown', 'the connection was closed in the middle of the response', undefined, code);
   }
-  if (code === 'ERR_BAD_RESPONSE' || code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED') {
+  if (code === 'ERR_BAD_RESPONSE' || code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED' || (code && ZLIB_CODE.test(code))) {
     return new ChonrySmsTransportError('bad-response', 'unknown', `the response could not be read (${code})`, undefined, code);
   }
   return new ChonrySmsTransportError('network', 'unknown' satisfies ChonrySmsDelivery, `request failed${code ? ` (${code})` : ''}`, undefined, code);

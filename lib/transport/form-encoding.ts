@@ -1,3 +1,5 @@
+import { ChonrySmsValidationError } from '../errors';
+
 /**
  * The request body, byte for byte as the provider's official client (Java, commons-httpclient 3.1)
  * writes it. `content` and `data` are URL-encoded once by that client and once more by the form
@@ -44,8 +46,21 @@ export interface WireFields {
   senderId?: string;
 }
 
-/** Builds the form body in the official client's field order; absent fields are omitted. */
+/**
+ * Builds the form body in the official client's field order; absent fields are omitted. Every
+ * field is checked before it gets here; should text that cannot be written as UTF-8 arrive anyway,
+ * the call fails as invalid input (nothing sent) instead of with the encoder's raw `URIError`.
+ */
 export function encodeSendForm(accessKey: string, secret: string, f: WireFields): string {
+  try {
+    return sendForm(accessKey, secret, f);
+  } catch (err) {
+    if (err instanceof URIError) throw new ChonrySmsValidationError([{ path: 'request', message: 'contains an unpaired UTF-16 surrogate, so it cannot be sent as UTF-8' }]);
+    throw err;
+  }
+}
+
+function sendForm(accessKey: string, secret: string, f: WireFields): string {
   let body = `accesskey=${javaUrlEncode(accessKey)}&secret=${javaUrlEncode(secret)}`;
   if (f.sign !== undefined) body += `&sign=${javaUrlEncode(f.sign)}`;
   if (f.templateId !== undefined) body += `&templateId=${javaUrlEncode(f.templateId)}`;

@@ -28,8 +28,18 @@ export function parseProviderReply(status: number, body: string): ProviderReply 
   const r = json as Record<string, unknown>;
   const code = asText(r.code);
   if (code === '') return fail('bad-response', 'the gateway answered an empty or non-text "code"', status);
-  return { code, msg: asText(r.msg), batchId: asText(r.batchId) };
+  // Every code the provider is known to send is a plain whole number. Anything else (" 0", "00",
+  // "SUCCESS") is neither a clear acceptance nor a clear rejection: calling it a rejection would
+  // invite a retry of a message that may have been accepted.
+  if (!PLAIN_CODE.test(code)) return fail('bad-response', `the gateway answered a "code" that is not a plain whole number (${code.length} characters)`, status);
+  const batchId = asText(r.batchId);
+  // An acceptance without a batch id cannot be matched to its delivery reports, and is not the
+  // provider's format; the message was probably accepted, so it must not be retried blindly.
+  if (code === '0' && batchId === '') return fail('bad-response', 'the gateway answered code "0" (accepted) without a batchId', status);
+  return { code, msg: asText(r.msg), batchId };
 }
+
+const PLAIN_CODE = /^(0|-?[1-9][0-9]{0,17})$/;
 
 function fail(kind: 'http-status' | 'bad-response', detail: string, status: number): never {
   throw new ChonrySmsTransportError(kind, 'unknown', detail, status);

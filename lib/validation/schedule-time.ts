@@ -1,6 +1,8 @@
 import { describeType, echo } from './problem';
 
 const PROVIDER_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+const EARLIEST_SCHEDULE = Date.UTC(1000, 0, 2);
+const LATEST_SCHEDULE = Date.UTC(9999, 11, 30, 23, 59, 59, 999);
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
@@ -54,8 +56,11 @@ export function scheduleTimeProblem(value: unknown): string | undefined {
   if (value instanceof Date) {
     const t = value.getTime();
     if (Number.isNaN(t)) return 'is an invalid Date';
-    const y = value.getUTCFullYear();
-    return y < 1000 || y > 9998 ? `is out of range (year ${y})` : undefined;
+    // The wire format holds years 1000 to 9999, and the Date is written in the module's time zone
+    // (up to 14 hours, and historically a little more, either side of UTC): keep a day's margin.
+    return t < EARLIEST_SCHEDULE || t > LATEST_SCHEDULE
+      ? `is out of range (${value.toISOString()}): a Date must lie from 1000-01-02 to 9999-12-30 UTC, so that its year has four digits in every time zone`
+      : undefined;
   }
   if (typeof value === 'string') {
     return isRealCalendarTime(value)
