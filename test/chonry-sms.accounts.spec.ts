@@ -16,6 +16,7 @@ import {
 } from '../lib';
 import { ChonrySmsSandbox, ChonrySmsTestingModule, getChonrySmsSandboxToken } from '../lib/testing';
 import { ChonrySmsTransport } from '../lib/transport/chonry-sms.transport';
+import { ChonrySmsHealthIndicator, ChonrySmsHealthModule } from '../lib/health';
 import { CapturingLogger, createApp, rejectionOf } from './helpers';
 
 const MARKETING = { accessKey: 'marketing-key', secret: 'Marketing-Secret-Canary-41d9' };
@@ -127,6 +128,34 @@ describe('several accounts in one application', () => {
       for (const text of [err.message, err.stack ?? '', inspect(err), JSON.stringify(err), JSON.stringify(bulk), ...logger.lines]) {
         assert.ok(!text.includes(CODES.secret) && !text.includes(MARKETING.secret), text);
       }
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('one health indicator checks any account; a down account never marks another down', async () => {
+    const down = new ChonrySmsSandbox(MARKETING);
+    await down.start();
+    const app = await createApp({
+      imports: [
+        ChonrySmsModule.forRoot({ ...CODES, baseUrl: codesGateway.url, isGlobal: true }),
+        ChonrySmsModule.forRoot({ ...MARKETING, name: 'marketing', baseUrl: down.url, timeout: 500, isGlobal: true }),
+        ChonrySmsHealthModule.register({ timeout: 300, failureThreshold: 1 }),
+      ],
+    });
+    try {
+      await down.close();
+      const health = app.get(ChonrySmsHealthIndicator);
+      const marketing = await health.isHealthy('sms-marketing', { account: 'marketing' });
+      const codes = await health.isHealthy('sms-codes');
+      const missing = await health.isHealthy('sms-other', { account: 'other' });
+      assert.equal(marketing['sms-marketing'].status, 'down', JSON.stringify(marketing));
+      assert.equal(marketing['sms-marketing'].account, 'marketing');
+      assert.equal(codes['sms-codes'].status, 'up', JSON.stringify(codes));
+      assert.equal(codes['sms-codes'].account, 'default');
+      assert.equal(missing['sms-other'].status, 'down');
+      assert.match(String(missing['sms-other'].message), /no ChonrySmsModule registration for the account 'other'/);
+      for (const text of [JSON.stringify(marketing), JSON.stringify(codes)]) assert.ok(!text.includes(MARKETING.secret) && !text.includes(CODES.secret));
     } finally {
       await app.close();
     }
