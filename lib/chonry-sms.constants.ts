@@ -9,3 +9,5 @@ export const CHONRY_DEFAULT_TIMEOUT_MS = 10_000;
 export const CHONRY_DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 export const CHONRY_DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 export const CHONRY_LOGGER_CONTEXT = 'ChonrySms';
+/** The account name of the registration without a `name`. */
+export const CHONRY_SMS_DEFAULT_ACCOUNT = 'default';

@@ -1,12 +1,17 @@
 import { Inject } from '@nestjs/common';
-import { CHONRY_SMS_MODULE_OPTIONS, CHONRY_SMS_RESOLVED_OPTIONS } from './chonry-sms.constants';
+import { chonrySmsTokens, getChonrySmsServiceToken } from './chonry-sms.tokens';
 
-/** Injects the options object the module was configured with. */
-export const InjectChonrySmsOptions = (): ParameterDecorator & PropertyDecorator =>
-  Inject(CHONRY_SMS_MODULE_OPTIONS);
+/** Injects the `ChonrySmsService` of the account registered as `name` (the default account without one). */
+export const InjectChonrySms = (name?: string): ParameterDecorator & PropertyDecorator => Inject(getChonrySmsServiceToken(name));
 
-/** Injects the checked options with defaults applied (`ResolvedChonrySmsOptions`). */
-export const InjectChonrySmsResolvedOptions = (): ParameterDecorator & PropertyDecorator =>
-  Inject(CHONRY_SMS_RESOLVED_OPTIONS);
+/** Injects the options object the module was configured with (of the account `name`). */
+export const InjectChonrySmsOptions = (name?: string): ParameterDecorator & PropertyDecorator => Inject(chonrySmsTokens(name).options);
 
-export const getChonrySmsOptionsToken = (): string => CHONRY_SMS_MODULE_OPTIONS;
+/** Injects the checked options with defaults applied (`ResolvedChonrySmsOptions`) of the account `name`. */
+export const InjectChonrySmsResolvedOptions = (name?: string): ParameterDecorator & PropertyDecorator =>
+  Inject(chonrySmsTokens(name).resolvedOptions);
+
+/** The injection token of the options object of the account `name`. */
+export const getChonrySmsOptionsToken = (name?: string): string => chonrySmsTokens(name).options;
+
+export { getChonrySmsServiceToken };

@@ -5,10 +5,12 @@ import {
   CHONRY_DEFAULT_TIME_ZONE,
   CHONRY_DEFAULT_TIMEOUT_MS,
   CHONRY_SEND_PATH,
+  CHONRY_SMS_DEFAULT_ACCOUNT,
 } from './chonry-sms.constants';
 import { resolveBulkDefaults } from './bulk/bulk-options';
 import { ChonrySmsConfigError } from './errors';
 import { wholeNumberOption } from './errors/option-checks';
+import { withAccount } from './errors/with-account';
 import { resolveRetryOptions, ResolvedRetryOptions } from './reliability/retry-options';
 import type { ChonrySmsBulkDefaults, ChonrySmsModuleOptions } from './interfaces';
 import { isKnownTimeZone, shortTextProblem } from './validation';
@@ -80,26 +82,30 @@ function optionalShortText(options: Record<string, unknown>, key: string): strin
 }
 
 /** Checks the options given to the module; throws `ChonrySmsConfigError` naming the first bad one. */
-export function resolveChonrySmsOptions(options: ChonrySmsModuleOptions | undefined | null): ResolvedChonrySmsOptions {
+export function resolveChonrySmsOptions(options: ChonrySmsModuleOptions | undefined | null, account = CHONRY_SMS_DEFAULT_ACCOUNT): ResolvedChonrySmsOptions {
   try {
-    return resolveOptions(options);
+    return resolveOptions(options, account);
   } catch (err) {
     // A secret put into the wrong option (an env var mix-up) must not be echoed by that option's message.
     const secret = (options as { secret?: unknown } | null | undefined)?.secret;
     // Messages shorten long values, so a leading part of the secret counts too.
     const shown = (part: string) => part !== '' && err instanceof ChonrySmsConfigError && err.message.includes(part);
     if (typeof secret === 'string' && (shown(secret) || (secret.length >= 8 && shown(secret.slice(0, 8))))) {
-      throw new ChonrySmsConfigError((err as ChonrySmsConfigError).option, 'is invalid (its value is not shown because it contains the secret)');
+      throw withAccount(new ChonrySmsConfigError((err as ChonrySmsConfigError).option, 'is invalid (its value is not shown because it contains the secret)'), account);
     }
-    throw err;
+    throw err instanceof ChonrySmsConfigError ? withAccount(err, account) : err;
   }
 }
 
-function resolveOptions(options: ChonrySmsModuleOptions | undefined | null): ResolvedChonrySmsOptions {
+function resolveOptions(options: ChonrySmsModuleOptions | undefined | null, account: string): ResolvedChonrySmsOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ChonrySmsConfigError('options', 'must be an object with at least accessKey and secret');
   }
   const o = options as unknown as Record<string, unknown>;
+  if ('name' in o) {
+    // By the time a factory runs, the registration's tokens are made: the name cannot change them.
+    throw new ChonrySmsConfigError('name', 'must be given next to useFactory in forRootAsync({ name, useFactory }), not returned by the factory');
+  }
   const accessKey = requireString(o, 'accessKey');
   const secret = requireString(o, 'secret');
 
@@ -130,7 +136,7 @@ function resolveOptions(options: ChonrySmsModuleOptions | undefined | null): Res
   const shutdownGracePeriod = wholeNumberOption(o.shutdownGracePeriod, 'shutdownGracePeriod', CHONRY_DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000, 'milliseconds');
 
   return Object.freeze({
-    account: 'default',
+    account,
     credentials: new ChonrySmsCredentials(accessKey, secret),
     baseUrl,
     sendUrl: baseUrl + CHONRY_SEND_PATH,

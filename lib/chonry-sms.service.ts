@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { bulkSettings, RequestPacer, runBulk } from './bulk';
-import { CHONRY_LOGGER_CONTEXT, CHONRY_SMS_RESOLVED_OPTIONS } from './chonry-sms.constants';
+import { CHONRY_SMS_RESOLVED_OPTIONS } from './chonry-sms.constants';
+import { chonrySmsLoggerContext } from './chonry-sms.logger';
 import type { ResolvedChonrySmsOptions } from './chonry-sms.options';
 import { commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from './chonry-sms.request';
 import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from './dto';
-import { ChonrySmsApiError } from './errors';
+import { ChonrySmsApiError, ChonrySmsError } from './errors';
+import { withAccount } from './errors/with-account';
 import type { ChonrySmsBulkOptions, ChonrySmsBulkResult, SendSmsResult } from './interfaces';
 import { ChonrySmsInFlightSends, NO_RETRY, ResolvedRetryOptions, withRetry } from './reliability';
 import { ChonrySmsTransport } from './transport/chonry-sms.transport';
@@ -22,27 +24,29 @@ export const SEND_ONCE = Symbol('chonry-sms:send-once');
  */
 @Injectable()
 export class ChonrySmsService {
-  private readonly logger = new Logger(CHONRY_LOGGER_CONTEXT);
+  private readonly logger: Logger;
 
   constructor(
     @Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions,
     private readonly transport: ChonrySmsTransport,
     private readonly inFlight: ChonrySmsInFlightSends,
-  ) {}
+  ) {
+    this.logger = new Logger(chonrySmsLoggerContext(options.account));
+  }
 
   /** One template with the same variables to up to 50,000 recipients (duplicates are sent once). */
   async send(input: SendSmsDto): Promise<SendSmsResult> {
-    return this.sendPlain(input, this.options.retry);
+    return this.named(() => this.sendPlain(input, this.options.retry));
   }
 
   /** One template with per-recipient variables, up to 10,000 unique recipients. */
   async sendPersonalized(input: SendPersonalizedSmsDto): Promise<SendSmsResult> {
-    return this.sendPersonal(input, this.options.retry);
+    return this.named(() => this.sendPersonal(input, this.options.retry));
   }
 
   /** @internal See `SEND_ONCE`. */
   async [SEND_ONCE](input: SendSmsDto | SendPersonalizedSmsDto): Promise<SendSmsResult> {
-    return 'messages' in input ? this.sendPersonal(input, NO_RETRY) : this.sendPlain(input, NO_RETRY);
+    return this.named(() => ('messages' in input ? this.sendPersonal(input, NO_RETRY) : this.sendPlain(input, NO_RETRY)));
   }
 
   private sendPlain(input: SendSmsDto, retry: ResolvedRetryOptions): Promise<SendSmsResult> {
@@ -65,6 +69,15 @@ export class ChonrySmsService {
    * the result accounts for every recipient.
    */
   async sendBulk(input: SendBulkSmsDto, options?: ChonrySmsBulkOptions): Promise<ChonrySmsBulkResult> {
+    return this.named(() => this.bulkPlain(input, options));
+  }
+
+  /** `sendPersonalized()` for any number of messages, in requests of at most 10,000 (or `chunkSize`). */
+  async sendPersonalizedBulk(input: SendPersonalizedBulkSmsDto, options?: ChonrySmsBulkOptions): Promise<ChonrySmsBulkResult> {
+    return this.named(() => this.bulkPersonal(input, options));
+  }
+
+  private bulkPlain(input: SendBulkSmsDto, options?: ChonrySmsBulkOptions): Promise<ChonrySmsBulkResult> {
     const settings = bulkSettings(this.options.bulk ?? {}, options, MAX_MOBILES_PER_REQUEST);
     const dto = validateInput(SendBulkSmsDto, input);
     const common = commonWireFields(dto, this.options);
@@ -75,8 +88,7 @@ export class ChonrySmsService {
     }, this.inFlight.closingSignal);
   }
 
-  /** `sendPersonalized()` for any number of messages, in requests of at most 10,000 (or `chunkSize`). */
-  async sendPersonalizedBulk(input: SendPersonalizedBulkSmsDto, options?: ChonrySmsBulkOptions): Promise<ChonrySmsBulkResult> {
+  private bulkPersonal(input: SendPersonalizedBulkSmsDto, options?: ChonrySmsBulkOptions): Promise<ChonrySmsBulkResult> {
     const settings = bulkSettings(this.options.bulk ?? {}, options, MAX_MESSAGES_PER_REQUEST);
     const dto = validateInput(SendPersonalizedBulkSmsDto, input);
     const common = commonWireFields(dto, this.options);
@@ -84,6 +96,20 @@ export class ChonrySmsService {
       send: (messages, pace) => this.dispatch(personalizedSendBody(this.options, common, messages), messages.length, this.options.retry, pace),
       mobilesOf: (messages) => messages.map((m) => m.mobile),
     }, this.inFlight.closingSignal);
+  }
+
+  /**
+   * Runs one public call so that every error it throws, or reports in a bulk result, names the
+   * account; a synchronous throw (validation) becomes a rejection like any other.
+   */
+  private async named<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      for (const failure of (result as Partial<ChonrySmsBulkResult>).failures ?? []) withAccount(failure.error, this.options.account);
+      return result;
+    } catch (err) {
+      throw err instanceof ChonrySmsError ? withAccount(err, this.options.account) : err;
+    }
   }
 
   /**

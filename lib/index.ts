@@ -1,7 +1,14 @@
 export * from './chonry-sms.constants';
 export * from './chonry-sms.decorators';
 export * from './chonry-sms.module';
-export type { ChonrySmsModuleExtras, CHONRY_SMS_OPTIONS_TYPE, CHONRY_SMS_ASYNC_OPTIONS_TYPE } from './chonry-sms.module-definition';
+export type {
+  ChonrySmsModuleExtras,
+  ChonrySmsModuleForRootOptions,
+  ChonrySmsModuleAsyncOptions,
+  ChonrySmsOptionsFactory,
+  CHONRY_SMS_OPTIONS_TYPE,
+  CHONRY_SMS_ASYNC_OPTIONS_TYPE,
+} from './chonry-sms.module-definition';
 export { ChonrySmsCredentials, ResolvedChonrySmsOptions, resolveChonrySmsOptions } from './chonry-sms.options';
 export { ChonrySmsService } from './chonry-sms.service';
 export {

@@ -2,7 +2,7 @@
 // the peers each entry point needs, then requires and imports the root and every subpath in
 // package.json "exports" and type-checks a consumer file against the shipped declarations.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -51,6 +51,11 @@ try {
   for (const entry of subpaths.filter((s) => SUBPATH_PEERS[s])) {
     install(SUBPATH_PEERS[entry].map(spec));
     check(entry);
+  }
+  // Scenarios a user would write, run against the installed tarball.
+  for (const scenario of ['two-accounts.mjs']) {
+    copyFileSync(join(root, 'scripts/pack-scenarios', scenario), join(app, scenario));
+    process.stdout.write(run(process.execPath, [scenario], app));
   }
   console.log(`pack-check: ${tarball} OK (${files.length} files)`);
 } finally {

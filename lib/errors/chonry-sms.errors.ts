@@ -18,6 +18,8 @@ export interface ChonrySmsValidationProblem {
 /** Base class of every error the module throws. It never carries the secret or a raw axios error. */
 export abstract class ChonrySmsError extends Error {
   abstract readonly delivery: ChonrySmsDelivery;
+  /** The account (registration `name`, `'default'` without one) whose call or start-up failed. */
+  declare readonly account?: string;
 
   protected constructor(message: string) {
     super(message);

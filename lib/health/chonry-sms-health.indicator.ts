@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
+import { ModuleRef } from '@nestjs/core';
+import { ChonrySmsAccountTokens, chonrySmsTokens } from '../chonry-sms.tokens';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsTransport } from '../transport/chonry-sms.transport';
 import {
@@ -17,6 +18,8 @@ import { GatewayProbe, GatewayProbeResult } from './gateway-probe';
  * success. Provider rejections (a non-zero `code`) do not count: the gateway answered. It never
  * throws, never waits past its timeout, and reports no credential.
  */
+const accountLabel = (account: string | undefined) => String(account ?? 'default').slice(0, 64);
+
 @Injectable()
 export class ChonrySmsHealthIndicator implements OnModuleDestroy {
   private readonly options: ResolvedChonrySmsHealthOptions;
@@ -24,23 +27,30 @@ export class ChonrySmsHealthIndicator implements OnModuleDestroy {
 
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly transport: ChonrySmsTransport,
-    @Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly smsOptions: ResolvedChonrySmsOptions,
+    private readonly moduleRef: ModuleRef,
     @Optional() @Inject(CHONRY_SMS_HEALTH_OPTIONS) options?: ChonrySmsHealthOptions,
   ) {
     this.options = resolveChonrySmsHealthOptions(options);
   }
 
-  async isHealthy(key = 'chonry-sms'): Promise<HealthIndicatorResult> {
+  /**
+   * Checks one account: the default one, or `{ account: 'marketing' }` for
+   * `ChonrySmsModule.forRoot({ name: 'marketing' })`. An account that is not registered is `down`.
+   */
+  async isHealthy(key = 'chonry-sms', { account }: { account?: string } = {}): Promise<HealthIndicatorResult> {
     const session = this.health.check(key);
     try {
+      const found = this.accountOf(account);
+      if (!found) return session.down({ message: `no ChonrySmsModule registration for the account '${accountLabel(account)}'` });
+      const { transport, smsOptions } = found;
       const { timeout, failureThreshold, probe } = this.options;
       const gateway: GatewayProbeResult | undefined = probe
-        ? await this.gateway.probe(`${this.smsOptions.baseUrl}/`, timeout)
+        ? await this.gateway.probe(`${smsOptions.baseUrl}/`, timeout)
         : undefined;
-      const record = this.transport.record;
+      const record = transport.record;
       const details = {
-        gateway: { url: this.smsOptions.baseUrl, ...(gateway ?? { probed: false }) },
+        account: smsOptions.account,
+        gateway: { url: smsOptions.baseUrl, ...(gateway ?? { probed: false }) },
         sends: {
           consecutiveFailures: record.consecutiveFailures,
           failureThreshold,
@@ -60,6 +70,24 @@ export class ChonrySmsHealthIndicator implements OnModuleDestroy {
     } catch {
       // Only a bug could land here; a health check must still answer.
       return session.down({ message: 'the SMS health check failed unexpectedly' });
+    }
+  }
+
+  /** The account's transport and options, looked up in the whole application (any module, global or not). */
+  private accountOf(account: string | undefined): { transport: ChonrySmsTransport; smsOptions: ResolvedChonrySmsOptions } | undefined {
+    let tokens: ChonrySmsAccountTokens;
+    try {
+      tokens = chonrySmsTokens(account);
+    } catch {
+      return undefined;
+    }
+    try {
+      return {
+        transport: this.moduleRef.get<ChonrySmsTransport>(tokens.transport, { strict: false }),
+        smsOptions: this.moduleRef.get<ResolvedChonrySmsOptions>(tokens.resolvedOptions, { strict: false }),
+      };
+    } catch {
+      return undefined;
     }
   }
 

@@ -15,6 +15,8 @@ export interface CampaignCommon {
 export interface CampaignJobData {
   campaignId: string;
   index: number;
+  /** The account that sends it (`ChonrySmsModule.forRoot({ name })`); absent for the default account. */
+  account?: string;
   common: CampaignCommon;
   mobiles?: string[];
   variables?: string[];

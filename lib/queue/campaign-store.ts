@@ -1,3 +1,4 @@
+import { CHONRY_SMS_DEFAULT_ACCOUNT } from '../chonry-sms.constants';
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ChonrySmsDelivery } from '../errors';
@@ -177,7 +178,7 @@ export class CampaignStore {
    * any window of `duration` at the provider sees at most `max` requests.
    */
   async begin(
-    data: { campaignId: string; index: number },
+    data: { campaignId: string; index: number; account?: string },
     recipients: string[],
     limiter: { max: number; duration: number } | undefined,
     slot: { member: string; inFlightMs: number },
@@ -191,7 +192,7 @@ export class CampaignStore {
       k.jobs,
       k.failures,
       k.campaign,
-      `${this.base}:rate`,
+      this.rateKey(data.account),
       data.index,
       recipients.length,
       JSON.stringify(failure),
@@ -207,8 +208,13 @@ export class CampaignStore {
   }
 
   /** Dates a rate-limit slot at the end of its request (which arrived no later than now). */
-  async release(member: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, `${this.base}:rate`, member);
+  async release(member: string, account?: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.rateKey(account), member);
+  }
+
+  /** Each account has its own rate limit (the default account keeps the key it always had). */
+  private rateKey(account: string | undefined): string {
+    return account === undefined || account === CHONRY_SMS_DEFAULT_ACCOUNT ? `${this.base}:rate` : `${this.base}:rate:${account}`;
   }
 
   /** Records an accepted request; corrects an earlier `unknown` verdict on the same job. */

@@ -1,6 +1,7 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, FactoryProvider, InjectionToken, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { asyncOptionsProviders } from '../chonry-sms.async-options';
 import { ChonrySmsConfigError } from '../errors';
 import { CampaignStore } from './campaign-store';
 import {
@@ -58,20 +59,7 @@ export class ChonrySmsQueueModule {
   }
 
   static forRootAsync(options: ChonrySmsQueueModuleAsyncOptions): DynamicModule {
-    const providers: Provider[] = [];
-    if (options.useFactory) {
-      providers.push({ provide: CHONRY_SMS_QUEUE_MODULE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] });
-    } else if (options.useClass || options.useExisting) {
-      const factory = (options.useClass ?? options.useExisting) as InjectionToken;
-      if (options.useClass) providers.push({ provide: options.useClass, useClass: options.useClass });
-      providers.push({
-        provide: CHONRY_SMS_QUEUE_MODULE_OPTIONS,
-        useFactory: (f: ChonrySmsQueueOptionsFactory) => f.createChonrySmsQueueOptions(),
-        inject: [factory],
-      });
-    } else {
-      throw new ChonrySmsConfigError('queue', 'forRootAsync needs useFactory, useClass or useExisting');
-    }
+    const providers = asyncOptionsProviders(CHONRY_SMS_QUEUE_MODULE_OPTIONS, options, 'createChonrySmsQueueOptions', 'queue');
     return this.assemble(options.queueName ?? CHONRY_SMS_DEFAULT_QUEUE_NAME, options.isGlobal, options.imports ?? [], providers);
   }
 

@@ -1,4 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { CHONRY_SMS_DEFAULT_ACCOUNT } from '../chonry-sms.constants';
+import { accountName, getChonrySmsServiceToken } from '../chonry-sms.tokens';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,6 +60,7 @@ export class ChonrySmsQueue {
     /** `completed` / `failed` for the jobs this process's workers handle. */
     readonly events: ChonrySmsQueueEvents,
     private readonly redis: RedisGuard,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   /**
@@ -67,16 +71,17 @@ export class ChonrySmsQueue {
    */
   async enqueue(
     input: SendSmsDto | SendPersonalizedSmsDto,
-    opts: { idempotencyKey?: string } = {},
+    opts: { idempotencyKey?: string; account?: string } = {},
   ): Promise<{ campaignId: string; jobs: number }> {
     const plan = planCampaign(input, (personalized) => jobSize(this.options, personalized));
+    const account = this.registeredAccount(opts?.account);
     const key = opts?.idempotencyKey;
     if (key !== undefined && (typeof key !== 'string' || key === '' || key.length > MAX_IDEMPOTENCY_KEY)) {
       throw new ChonrySmsValidationError([{ path: 'idempotencyKey', message: `must be a non-empty string of at most ${MAX_IDEMPOTENCY_KEY} characters` }]);
     }
     let campaignId: string = randomUUID();
     const jobsOf = (id: string): JobEntry[] =>
-      plan.chunks.map((chunk, index) => ({ name: 'send', data: { campaignId: id, index, ...chunk }, opts: { jobId: `${id}-${index}` } }));
+      plan.chunks.map((chunk, index) => ({ name: 'send', data: { campaignId: id, index, ...account, ...chunk }, opts: { jobId: `${id}-${index}` } }));
     let written = 0;
     let pending = jobsOf(campaignId);
     const unavailable = (failure: RedisStepFailure, inFlight: JobEntry[] = []): ChonrySmsQueueUnavailableError => {
@@ -136,6 +141,24 @@ export class ChonrySmsQueue {
     }
     if (!campaign) throw new ChonrySmsCampaignNotFoundError(String(campaignId));
     return campaign;
+  }
+
+  /**
+   * The job field naming a campaign's account (none for the default one), after checking that the
+   * account is registered here: a campaign for an account no worker can send for is refused.
+   */
+  private registeredAccount(name: unknown): { account?: string } {
+    let account: string;
+    try {
+      account = accountName(name);
+      if (account === CHONRY_SMS_DEFAULT_ACCOUNT) return {};
+      this.moduleRef.get(getChonrySmsServiceToken(account), { strict: false });
+    } catch {
+      throw new ChonrySmsValidationError([
+        { path: 'account', message: `must name a ChonrySmsModule registration of this application (got ${JSON.stringify(String(name).slice(0, 64))})` },
+      ]);
+    }
+    return { account };
   }
 
   private unavailable(operation: ChonrySmsQueueOperation, failure: RedisStepFailure, progress?: ChonrySmsEnqueueProgress): ChonrySmsQueueUnavailableError {

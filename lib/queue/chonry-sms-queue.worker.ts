@@ -3,7 +3,8 @@ import { ModuleRef } from '@nestjs/core';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
+import { CHONRY_SMS_DEFAULT_ACCOUNT } from '../chonry-sms.constants';
+import { chonrySmsTokens } from '../chonry-sms.tokens';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsService, SEND_ONCE } from '../chonry-sms.service';
 import { ChonrySmsApiError, ChonrySmsConfigError, ChonrySmsError, ChonrySmsTransportError } from '../errors';
@@ -43,8 +44,8 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
   private readonly logger = new Logger(CHONRY_SMS_QUEUE_LOGGER_CONTEXT);
   private readonly closing = new AbortController();
   private worker?: Worker<CampaignJobData, ChonrySmsJobResult>;
-  private sms!: ChonrySmsService;
-  private inFlightMs = 0;
+  // Each account's service and the time one of its requests may hold a rate-limit slot.
+  private readonly accounts = new Map<string, { sms: ChonrySmsService; inFlightMs: number } | undefined>();
   // Requests to the provider under way, so shutdown can wait for exactly them.
   private readonly requests = new Set<Promise<unknown>>();
 
@@ -57,11 +58,7 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
 
   onApplicationBootstrap(): void {
     if (!this.options.workers) return;
-    try {
-      this.sms = this.moduleRef.get(ChonrySmsService, { strict: false });
-      const smsOptions = this.moduleRef.get<string, ResolvedChonrySmsOptions>(CHONRY_SMS_RESOLVED_OPTIONS, { strict: false });
-      this.inFlightMs = smsOptions.timeout + PREPARE_ALLOWANCE_MS;
-    } catch {
+    if (!this.sender(undefined)) {
       throw new ChonrySmsConfigError('queue.workers', 'needs ChonrySmsModule registered in the application (or set workers: false)');
     }
     const o = this.options;
@@ -70,9 +67,8 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
       connection: { ...o.connection, retryStrategy: reconnectDelay },
       prefix: o.prefix,
       concurrency: o.concurrency,
-      // BullMQ's own limiter counts fixed windows; it keeps surplus jobs waiting in Redis, and
-      // the pacing step in `CampaignStore.begin` holds the limit over sliding windows.
-      ...(o.limiter ? { limiter: { max: o.limiter.max, duration: o.limiter.duration } } : {}),
+      // No BullMQ limiter: it would count every account's jobs in one fixed window. The pacing
+      // step in `CampaignStore.begin` holds each account's limit over sliding windows.
       lockDuration: o.lockDuration,
       stalledInterval: o.stalledInterval,
       maxStalledCount: MAX_STALLED_COUNT,
@@ -123,7 +119,12 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
   private async process(job: Job<CampaignJobData, ChonrySmsJobResult>, token?: string): Promise<ChonrySmsJobResult> {
     const data = job.data;
     const mobiles = jobRecipients(data);
-    const slot = { member: randomUUID(), inFlightMs: this.inFlightMs };
+    const sender = this.sender(data.account);
+    if (!sender) {
+      // Refused at enqueue in the producing process; this worker's application lacks the account.
+      return this.failed(job, mobiles, new ChonrySmsConfigError('account', `'${data.account}' has no ChonrySmsModule registration in this worker's application: nothing was sent`));
+    }
+    const slot = { member: randomUUID(), inFlightMs: sender.inFlightMs };
     for (;;) {
       const outcome = await this.untilRecorded(() => this.store.begin(data, mobiles, this.options.limiter, slot, CUT_OFF_REASON));
       if ('done' in outcome) {
@@ -144,16 +145,16 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
     try {
       const input = jobInput(data);
       // One request, none of ChonrySmsModule's in-process retries: BullMQ's rules and slot apply.
-      const request = this.sms[SEND_ONCE](input);
+      const request = sender.sms[SEND_ONCE](input);
       const tracked = request.catch(() => undefined).finally(() => this.requests.delete(tracked));
       this.requests.add(tracked);
       const result = await request;
       batchId = result.batchId;
     } catch (err) {
-      if (this.options.limiter) await this.untilRecorded(() => this.store.release(slot.member));
+      if (this.options.limiter) await this.untilRecorded(() => this.store.release(slot.member, data.account));
       return this.failed(job, mobiles, err);
     }
-    if (this.options.limiter) await this.untilRecorded(() => this.store.release(slot.member));
+    if (this.options.limiter) await this.untilRecorded(() => this.store.release(slot.member, data.account));
     await this.untilRecorded(() => this.store.sent(data, mobiles.length, batchId));
     this.events.emit('completed', { campaignId: data.campaignId, jobId: String(job.id), recipients: mobiles.length, batchId });
     return { batchId, recipients: mobiles.length };
@@ -173,6 +174,23 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
     this.emitFailed(job, failure, verdict === 'retry');
     if (verdict === 'retry') throw err;
     throw new UnrecoverableError(reason);
+  }
+
+  /** The service of the job's account (the default one when unnamed), or undefined if not registered here. */
+  private sender(account: string | undefined): { sms: ChonrySmsService; inFlightMs: number } | undefined {
+    const key = account ?? CHONRY_SMS_DEFAULT_ACCOUNT;
+    if (this.accounts.has(key)) return this.accounts.get(key);
+    let found: { sms: ChonrySmsService; inFlightMs: number } | undefined;
+    try {
+      const tokens = chonrySmsTokens(key);
+      const sms = this.moduleRef.get<ChonrySmsService>(tokens.service, { strict: false });
+      const smsOptions = this.moduleRef.get<ResolvedChonrySmsOptions>(tokens.resolvedOptions, { strict: false });
+      found = { sms, inFlightMs: smsOptions.timeout + PREPARE_ALLOWANCE_MS };
+    } catch {
+      found = undefined;
+    }
+    this.accounts.set(key, found);
+    return found;
   }
 
   private emitFailed(job: Job<CampaignJobData>, failure: ChonrySmsCampaignFailure, retrying: boolean): void {

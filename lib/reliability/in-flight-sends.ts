@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { setMaxListeners } from 'node:events';
-import { CHONRY_LOGGER_CONTEXT, CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
+import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
+import { chonrySmsLoggerContext } from '../chonry-sms.logger';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsTransportError } from '../errors';
 
@@ -11,12 +12,13 @@ import { ChonrySmsTransportError } from '../errors';
  */
 @Injectable()
 export class ChonrySmsInFlightSends implements OnModuleDestroy {
-  private readonly logger = new Logger(CHONRY_LOGGER_CONTEXT);
+  private readonly logger: Logger;
   private readonly running = new Set<Promise<unknown>>();
   private readonly cancel = new AbortController();
   private readonly closing = new AbortController();
 
   constructor(@Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions) {
+    this.logger = new Logger(chonrySmsLoggerContext(options.account));
     // Every send in flight listens on this one signal (and stops listening when it settles).
     setMaxListeners(0, this.cancel.signal, this.closing.signal);
   }

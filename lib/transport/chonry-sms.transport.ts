@@ -2,7 +2,8 @@ import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { CHONRY_LOGGER_CONTEXT, CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
+import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
+import { chonrySmsLoggerContext } from '../chonry-sms.logger';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsError, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
 import { classifyTransportFailure } from './classify-error';
@@ -34,7 +35,7 @@ const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded; chars
  */
 @Injectable()
 export class ChonrySmsTransport implements OnApplicationShutdown {
-  private readonly logger = new Logger(CHONRY_LOGGER_CONTEXT);
+  private readonly logger: Logger;
   private readonly httpAgent = new http.Agent(KEEP_ALIVE);
   private readonly httpsAgent = new https.Agent(KEEP_ALIVE);
   readonly record: ChonrySmsTransportRecord = { consecutiveFailures: 0 };
@@ -44,6 +45,7 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     @Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions,
   ) {
     withoutInheritedDefaults(this.http.axiosRef);
+    this.logger = new Logger(chonrySmsLoggerContext(options.account));
   }
 
   /**
