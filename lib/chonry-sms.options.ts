@@ -13,6 +13,7 @@ import { wholeNumberOption } from './errors/option-checks';
 import { withAccount } from './errors/with-account';
 import { resolveRetryOptions, ResolvedRetryOptions } from './reliability/retry-options';
 import type { ChonrySmsBulkDefaults, ChonrySmsModuleOptions } from './interfaces';
+import { resolveProxyOption, ResolvedChonrySmsProxy } from './transport/proxy';
 import { isKnownTimeZone, shortTextProblem } from './validation';
 
 const secrets = new WeakMap<ChonrySmsCredentials, string>();
@@ -48,6 +49,8 @@ export interface ResolvedChonrySmsOptions {
   readonly baseUrl: string;
   /** `baseUrl` + the send path. */
   readonly sendUrl: string;
+  /** The proxy to reach the gateway through; absent: direct. */
+  readonly proxy?: ResolvedChonrySmsProxy;
   readonly timeout: number;
   readonly timeZone: string;
   readonly defaults: { readonly templateId?: string; readonly sign?: string; readonly senderId?: string };
@@ -125,6 +128,7 @@ function resolveOptions(options: ChonrySmsModuleOptions | undefined | null, acco
   }
   const baseUrl = base.href.replace(/\/+$/, '');
 
+  const proxy = resolveProxyOption(o.proxy, base);
   const timeout = wholeNumberOption(o.timeout, 'timeout', CHONRY_DEFAULT_TIMEOUT_MS, 1, 600_000, 'milliseconds');
 
   const timeZone = o.timeZone ?? CHONRY_DEFAULT_TIME_ZONE;
@@ -140,6 +144,7 @@ function resolveOptions(options: ChonrySmsModuleOptions | undefined | null, acco
     credentials: new ChonrySmsCredentials(accessKey, secret),
     baseUrl,
     sendUrl: baseUrl + CHONRY_SEND_PATH,
+    proxy,
     timeout,
     timeZone,
     defaults: Object.freeze({

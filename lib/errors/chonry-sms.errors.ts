@@ -91,6 +91,7 @@ export type ChonrySmsTransportFailure =
   | 'connection-reset'
   | 'http-status'
   | 'bad-response'
+  | 'proxy'
   | 'shutdown';
 
 /** The exchange with the provider failed; `delivery` says whether the message may have gone out. */

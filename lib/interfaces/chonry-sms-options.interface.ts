@@ -1,4 +1,5 @@
 import type { ChonrySmsRetryOptions } from '../reliability/retry-options';
+import type { ChonrySmsProxyOption } from '../transport/proxy';
 import type { ChonrySmsBulkDefaults } from './bulk-send.interface';
 
 /** What `ChonrySmsModule.forRoot()` / `forRootAsync()` accept. */
@@ -9,6 +10,14 @@ export interface ChonrySmsModuleOptions {
   secret: string;
   /** Gateway origin; default `https://intlapi.1cloudsp.com`. Plain `http:` only if you set it. */
   baseUrl?: string;
+  /**
+   * How to reach the gateway: `false` (default) connects directly whatever the environment says;
+   * `'env'` uses `HTTPS_PROXY` / `HTTP_PROXY` (lower case too) unless `NO_PROXY` names the host;
+   * `{ url: 'http://user:pass@proxy:3128' }` uses that HTTP proxy. An `https:` gateway is reached
+   * through a `CONNECT` tunnel (the proxy never sees the body); an `http:` one in the proxy's
+   * absolute-URI form (the proxy sees everything, as with any plain-http request).
+   */
+  proxy?: ChonrySmsProxyOption;
   /** Deadline for one request, in ms, from start to full response; default 10000. */
   timeout?: number;
   /** Defaults used when a send does not name its own. */

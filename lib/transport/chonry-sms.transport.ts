@@ -9,6 +9,7 @@ import { ChonrySmsError, ChonrySmsTransportError, ChonrySmsTransportFailure } fr
 import { classifyTransportFailure } from './classify-error';
 import { withoutInheritedDefaults } from './isolated-axios';
 import { parseProviderReply, ProviderReply } from './provider-reply';
+import { axiosProxyConfig, TunnelingHttpsAgent } from './proxy';
 
 /** What the transport has seen lately; the health indicator reads it. Never holds a secret. */
 export interface ChonrySmsTransportRecord {
@@ -37,7 +38,9 @@ const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded; chars
 export class ChonrySmsTransport implements OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly httpAgent = new http.Agent(KEEP_ALIVE);
-  private readonly httpsAgent = new https.Agent(KEEP_ALIVE);
+  private readonly httpsAgent: https.Agent;
+  /** Per-request axios settings for the `proxy` option (axios's own proxy support stays off for https). */
+  private readonly proxyConfig: { proxy?: ReturnType<typeof axiosProxyConfig>; headers: Record<string, string> };
   readonly record: ChonrySmsTransportRecord = { consecutiveFailures: 0 };
 
   constructor(
@@ -45,6 +48,12 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     @Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions,
   ) {
     withoutInheritedDefaults(this.http.axiosRef);
+    const { proxy } = options;
+    this.httpsAgent = proxy ? new TunnelingHttpsAgent(proxy, KEEP_ALIVE) : new https.Agent(KEEP_ALIVE);
+    const plainThroughProxy = proxy !== undefined && options.sendUrl.startsWith('http:');
+    this.proxyConfig = plainThroughProxy
+      ? { proxy: axiosProxyConfig(proxy), headers: proxy.authorization ? { ...FORM_HEADERS, 'Proxy-Authorization': proxy.authorization } : FORM_HEADERS }
+      : { headers: FORM_HEADERS };
     this.logger = new Logger(chonrySmsLoggerContext(options.account));
   }
 
@@ -75,7 +84,8 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
           method: 'POST',
           url: this.options.sendUrl,
           data: body,
-          headers: FORM_HEADERS,
+          headers: this.proxyConfig.headers,
+          ...(this.proxyConfig.proxy ? { proxy: this.proxyConfig.proxy } : {}),
           responseType: 'text',
           transformRequest: (data: unknown) => data,
           transformResponse: (data: unknown) => data,
@@ -88,6 +98,10 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
         });
       } catch (err) {
         throw this.classify(err, abortedBy);
+      }
+      if (response.status === 407 && this.proxyConfig.proxy) {
+        // Only a proxy asks for proxy credentials: it kept the request (RFC 9110 §15.5.8).
+        throw new ChonrySmsTransportError('proxy', 'not-sent', `the proxy ${this.options.proxy?.label} refused the request (HTTP 407, proxy authentication required)`, 407);
       }
       const reply = parseProviderReply(response.status, typeof response.data === 'string' ? response.data : '');
       const latencyMs = performance.now() - started;

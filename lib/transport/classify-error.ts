@@ -1,4 +1,5 @@
 import { ChonrySmsDelivery, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
+import { PROXY_FAILURE_CODE } from './proxy';
 
 // Failures that happen before a single byte of the request can reach the provider.
 const NOT_SENT: Record<string, ChonrySmsTransportFailure> = {
@@ -52,6 +53,11 @@ export function classifyTransportFailure(err: unknown, timedOut: boolean, timeou
   const sys = systemErrorOf(err);
   const code = typeof sys.code === 'string' ? sys.code : typeof outer.code === 'string' ? outer.code : undefined;
   const message = [outer.message, sys.message].filter((m) => typeof m === 'string').join(' | ');
+  const tunnel = tunnelFailureOf(err);
+  if (tunnel) {
+    // The tunnel was never opened, so not one byte of the request went towards the gateway.
+    return new ChonrySmsTransportError('proxy', 'not-sent', `the proxy ${tunnel.proxyLabel} ${tunnel.proxyDetail}`, tunnel.proxyStatus, PROXY_FAILURE_CODE);
+  }
   if (timedOut) {
     return new ChonrySmsTransportError('timeout', 'unknown', `no complete response within ${timeoutMs} ms`, undefined, code);
   }
@@ -88,6 +94,17 @@ export function classifyTransportFailure(err: unknown, timedOut: boolean, timeou
     return new ChonrySmsTransportError('bad-response', 'unknown', `the response could not be read (${code})`, undefined, code);
   }
   return new ChonrySmsTransportError('network', 'unknown' satisfies ChonrySmsDelivery, `request failed${code ? ` (${code})` : ''}`, undefined, code);
+}
+
+/** The proxy agent's own error, wherever axios put it (it copies some fields and keeps the original as `cause`). */
+function tunnelFailureOf(err: unknown): { proxyLabel: string; proxyDetail: string; proxyStatus?: number } | undefined {
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const shape = e as { code?: unknown; proxyLabel?: unknown; proxyDetail?: unknown; proxyStatus?: number };
+    if (shape.code === PROXY_FAILURE_CODE && typeof shape.proxyLabel === 'string' && typeof shape.proxyDetail === 'string') {
+      return { proxyLabel: shape.proxyLabel, proxyDetail: shape.proxyDetail, proxyStatus: shape.proxyStatus };
+    }
+  }
+  return undefined;
 }
 
 function describe(code: string): string {
