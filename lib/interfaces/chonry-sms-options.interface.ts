@@ -9,6 +9,11 @@ export interface ChonrySmsModuleOptions {
   secret: string;
   /** Gateway origin; default `https://intlapi.1cloudsp.com`. Plain `http:` only if you set it. */
   baseUrl?: string;
+  /**
+   * Origin of the provider's account endpoints (balance, templates, signs, delivery reports),
+   * which live on its main host, not the international send host; default `https://api.1cloudsp.com`.
+   */
+  apiBaseUrl?: string;
   /** Deadline for one request, in ms, from start to full response; default 10000. */
   timeout?: number;
   /** Defaults used when a send does not name its own. */

@@ -8,7 +8,7 @@ import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsError, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
 import { classifyTransportFailure } from './classify-error';
 import { withoutInheritedDefaults } from './isolated-axios';
-import { parseProviderReply, ProviderReply } from './provider-reply';
+import { AccountReply, parseAccountReply, parseProviderReply, ProviderReply } from './provider-reply';
 
 /** What the transport has seen lately; the health indicator reads it. Never holds a secret. */
 export interface ChonrySmsTransportRecord {
@@ -52,7 +52,25 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
    * POSTs one form body to the send endpoint. `cancel` (the module's shutdown) aborts the exchange
    * with a `shutdown` failure of unknown delivery, since the request may already be written.
    */
-  async post(body: string, cancel?: AbortSignal): Promise<ProviderReply> {
+  post(body: string, cancel?: AbortSignal): Promise<ProviderReply> {
+    return this.exchange(this.options.sendUrl, body, parseProviderReply, cancel, true);
+  }
+
+  /**
+   * POSTs one form body to an account endpoint (`apiBaseUrl` + `path`) the same way, with the same
+   * failures. These exchanges go to another host, so they leave the send gateway's record alone.
+   */
+  postAccount(path: string, body: string, cancel?: AbortSignal): Promise<AccountReply> {
+    return this.exchange(this.options.apiBaseUrl + path, body, parseAccountReply, cancel, false);
+  }
+
+  private async exchange<T extends { code: string }>(
+    url: string,
+    body: string,
+    parse: (status: number, body: string) => T,
+    cancel: AbortSignal | undefined,
+    tracked: boolean,
+  ): Promise<T> {
     if (cancel?.aborted) {
       throw new ChonrySmsTransportError('shutdown', 'not-sent', 'the application shut down before the request was made');
     }
@@ -73,7 +91,7 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
       try {
         response = await this.http.axiosRef.request({
           method: 'POST',
-          url: this.options.sendUrl,
+          url,
           data: body,
           headers: FORM_HEADERS,
           responseType: 'text',
@@ -89,15 +107,15 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
       } catch (err) {
         throw this.classify(err, abortedBy);
       }
-      const reply = parseProviderReply(response.status, typeof response.data === 'string' ? response.data : '');
+      const reply = parse(response.status, typeof response.data === 'string' ? response.data : '');
       const latencyMs = performance.now() - started;
-      this.succeeded(latencyMs);
+      if (tracked) this.succeeded(latencyMs);
       // Sizes and outcome only: the body holds the secret and the recipients.
-      this.logger.debug(`POST ${this.options.sendUrl}: ${Buffer.byteLength(body)} bytes, HTTP ${response.status}, code ${reply.code}, ${Math.round(latencyMs)} ms`);
+      this.logger.debug(`POST ${url}: ${Buffer.byteLength(body)} bytes, HTTP ${response.status}, code ${reply.code}, ${Math.round(latencyMs)} ms`);
       return reply;
     } catch (err) {
       const failure = err instanceof ChonrySmsError ? (err as ChonrySmsTransportError) : this.classify(err, abortedBy);
-      if (failure.kind !== 'shutdown') this.failed(failure, performance.now() - started);
+      if (failure.kind !== 'shutdown') this.failed(failure, performance.now() - started, tracked ? this.options.baseUrl : url, tracked);
       throw failure;
     } finally {
       clearTimeout(timer);
@@ -118,11 +136,13 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     this.record.lastLatencyMs = latencyMs;
   }
 
-  private failed(err: ChonrySmsTransportError, latencyMs: number): void {
-    this.record.consecutiveFailures++;
-    this.record.lastFailure = { kind: err.kind, delivery: err.delivery, at: new Date() };
-    this.record.lastLatencyMs = latencyMs;
-    this.logger.warn(`POST ${this.options.baseUrl} failed after ${Math.round(latencyMs)} ms: ${err.kind} (delivery ${err.delivery})`);
+  private failed(err: ChonrySmsTransportError, latencyMs: number, where: string, tracked: boolean): void {
+    if (tracked) {
+      this.record.consecutiveFailures++;
+      this.record.lastFailure = { kind: err.kind, delivery: err.delivery, at: new Date() };
+      this.record.lastLatencyMs = latencyMs;
+    }
+    this.logger.warn(`POST ${where} failed after ${Math.round(latencyMs)} ms: ${err.kind} (delivery ${err.delivery})`);
   }
 
   // The last shutdown hook: sends still draining at shutdown (a queue worker's, the in-flight sends
