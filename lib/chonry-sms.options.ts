@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import {
+  CHONRY_DEFAULT_API_BASE_URL,
   CHONRY_DEFAULT_BASE_URL,
   CHONRY_DEFAULT_SHUTDOWN_GRACE_MS,
   CHONRY_DEFAULT_TIME_ZONE,
@@ -51,6 +52,8 @@ export interface ResolvedChonrySmsOptions {
   readonly sendUrl: string;
   /** The proxy to reach the gateway through; absent: direct. */
   readonly proxy?: ResolvedChonrySmsProxy;
+  /** Origin of the provider's account endpoints (balance, templates, signs, delivery reports). */
+  readonly apiBaseUrl: string;
   readonly timeout: number;
   readonly timeZone: string;
   readonly defaults: { readonly templateId?: string; readonly sign?: string; readonly senderId?: string };
@@ -84,6 +87,25 @@ function optionalShortText(options: Record<string, unknown>, key: string): strin
   return value as string;
 }
 
+/** An absolute http(s) URL without credentials, query or fragment; returned without trailing slashes. */
+function originOption(o: Record<string, unknown>, key: string, fallback: string): string {
+  const raw = o[key] ?? fallback;
+  let url: URL;
+  try {
+    if (typeof raw !== 'string') throw new TypeError();
+    url = new URL(raw);
+  } catch {
+    throw new ChonrySmsConfigError(key, `must be an absolute http(s) URL such as ${fallback}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ChonrySmsConfigError(key, 'must use http: or https:');
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ChonrySmsConfigError(key, 'must not contain credentials, a query or a fragment');
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 /** Checks the options given to the module; throws `ChonrySmsConfigError` naming the first bad one. */
 export function resolveChonrySmsOptions(options: ChonrySmsModuleOptions | undefined | null, account = CHONRY_SMS_DEFAULT_ACCOUNT): ResolvedChonrySmsOptions {
   try {
@@ -112,23 +134,10 @@ function resolveOptions(options: ChonrySmsModuleOptions | undefined | null, acco
   const accessKey = requireString(o, 'accessKey');
   const secret = requireString(o, 'secret');
 
-  const rawBase = o.baseUrl ?? CHONRY_DEFAULT_BASE_URL;
-  let base: URL;
-  try {
-    if (typeof rawBase !== 'string') throw new TypeError();
-    base = new URL(rawBase);
-  } catch {
-    throw new ChonrySmsConfigError('baseUrl', 'must be an absolute http(s) URL such as https://intlapi.1cloudsp.com');
-  }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
-    throw new ChonrySmsConfigError('baseUrl', 'must use http: or https:');
-  }
-  if (base.username || base.password || base.search || base.hash) {
-    throw new ChonrySmsConfigError('baseUrl', 'must not contain credentials, a query or a fragment');
-  }
-  const baseUrl = base.href.replace(/\/+$/, '');
+  const baseUrl = originOption(o, 'baseUrl', CHONRY_DEFAULT_BASE_URL);
+  const apiBaseUrl = originOption(o, 'apiBaseUrl', CHONRY_DEFAULT_API_BASE_URL);
 
-  const proxy = resolveProxyOption(o.proxy, base);
+  const proxy = resolveProxyOption(o.proxy, new URL(baseUrl));
   const timeout = wholeNumberOption(o.timeout, 'timeout', CHONRY_DEFAULT_TIMEOUT_MS, 1, 600_000, 'milliseconds');
 
   const timeZone = o.timeZone ?? CHONRY_DEFAULT_TIME_ZONE;
@@ -145,6 +154,7 @@ function resolveOptions(options: ChonrySmsModuleOptions | undefined | null, acco
     baseUrl,
     sendUrl: baseUrl + CHONRY_SEND_PATH,
     proxy,
+    apiBaseUrl,
     timeout,
     timeZone,
     defaults: Object.freeze({

@@ -1,6 +1,6 @@
 import { ResolvedChonrySmsOptions, revealSecret } from './chonry-sms.options';
 import { checkedField, ChonrySmsSendOptionsDto } from './dto';
-import { encodeSendForm, personalizedData, WireFields } from './transport/form-encoding';
+import { encodeAccountForm, encodeSendForm, personalizedData, WireFields } from './transport/form-encoding';
 import { joinVariables, PersonalizedMessage, toProviderTime } from './validation';
 
 /** The fields every send shares, with the module's defaults applied. */
@@ -53,4 +53,9 @@ export function personalizedSendBody(
     scheduleSendTime: common.scheduleSendTime,
     senderId: common.senderId,
   });
+}
+
+/** The body of every account endpoint's request: the credentials alone. */
+export function accountBody(options: ResolvedChonrySmsOptions): string {
+  return encodeAccountForm(options.credentials.accessKey, revealSecret(options.credentials));
 }

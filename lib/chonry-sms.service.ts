@@ -1,11 +1,27 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  ChonrySmsBalance,
+  ChonrySmsDeliveryReport,
+  ChonrySmsSign,
+  ChonrySmsTemplate,
+  parseBalance,
+  parseDeliveryReports,
+  parseSigns,
+  parseTemplates,
+} from './account';
 import { bulkSettings, RequestPacer, runBulk } from './bulk';
-import { CHONRY_SMS_RESOLVED_OPTIONS } from './chonry-sms.constants';
+import {
+  CHONRY_BALANCE_PATH,
+  CHONRY_REPORTS_PATH,
+  CHONRY_SIGNS_PATH,
+  CHONRY_SMS_RESOLVED_OPTIONS,
+  CHONRY_TEMPLATES_PATH,
+} from './chonry-sms.constants';
 import { chonrySmsLoggerContext } from './chonry-sms.logger';
 import type { ResolvedChonrySmsOptions } from './chonry-sms.options';
-import { commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from './chonry-sms.request';
+import { accountBody, commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from './chonry-sms.request';
 import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from './dto';
-import { ChonrySmsApiError, ChonrySmsError } from './errors';
+import { ChonrySmsApiError, ChonrySmsDeliveryReportsError, ChonrySmsError } from './errors';
 import { withAccount } from './errors/with-account';
 import type { ChonrySmsBulkOptions, ChonrySmsBulkResult, SendSmsResult } from './interfaces';
 import { ChonrySmsInFlightSends, NO_RETRY, ResolvedRetryOptions, withRetry } from './reliability';
@@ -96,6 +112,47 @@ export class ChonrySmsService {
       send: (messages, pace) => this.dispatch(personalizedSendBody(this.options, common, messages), messages.length, this.options.retry, pace),
       mobilesOf: (messages) => messages.map((m) => m.mobile),
     }, this.inFlight.closingSignal);
+  }
+
+  /** The account's balances (`/query/account` on `apiBaseUrl`); `internationalSms` is the `国际短信` one. */
+  async getBalance(): Promise<ChonrySmsBalance> {
+    return this.named(async () => parseBalance(await this.account(CHONRY_BALANCE_PATH)));
+  }
+
+  /** The account's templates and their review state (`/query/templatelist` on `apiBaseUrl`). */
+  async listTemplates(): Promise<ChonrySmsTemplate[]> {
+    return this.named(async () => parseTemplates(await this.account(CHONRY_TEMPLATES_PATH)));
+  }
+
+  /** The account's signatures and their review state (`/query/signlist` on `apiBaseUrl`). */
+  async listSigns(): Promise<ChonrySmsSign[]> {
+    return this.named(async () => parseSigns(await this.account(CHONRY_SIGNS_PATH)));
+  }
+
+  /**
+   * Pulls the delivery reports waiting at the provider (`/report/status` on `apiBaseUrl`). The
+   * provider hands each report out once: store the result before anything else. Never retried.
+   * Some malformed entries: `ChonrySmsDeliveryReportsError`, carrying the well-formed ones.
+   */
+  async pullDeliveryReports(): Promise<ChonrySmsDeliveryReport[]> {
+    return this.named(async () => {
+      const { reports, malformed } = parseDeliveryReports(await this.account(CHONRY_REPORTS_PATH), this.options.timeZone);
+      if (malformed.length > 0) throw new ChonrySmsDeliveryReportsError(reports, malformed.length);
+      return reports;
+    });
+  }
+
+  /**
+   * One account endpoint's exchange: credentials only, tracked for shutdown, never retried (a pull
+   * repeated after a lost answer would not get the same reports back). Returns the reply's `data`.
+   */
+  private account(path: string): Promise<unknown> {
+    const body = accountBody(this.options);
+    return this.inFlight.run(async (cancel) => {
+      const reply = await this.transport.postAccount(path, body, cancel);
+      if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
+      return reply.data;
+    });
   }
 
   /**

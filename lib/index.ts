@@ -11,6 +11,14 @@ export type {
 } from './chonry-sms.module-definition';
 export { ChonrySmsCredentials, ResolvedChonrySmsOptions, resolveChonrySmsOptions } from './chonry-sms.options';
 export { ChonrySmsService } from './chonry-sms.service';
+export type {
+  ChonrySmsBalance,
+  ChonrySmsDeliveryReport,
+  ChonrySmsReviewStatus,
+  ChonrySmsSign,
+  ChonrySmsTemplate,
+  ChonrySmsTemplateCategory,
+} from './account';
 export {
   ChonrySmsSendOptionsDto,
   SendSmsDto,

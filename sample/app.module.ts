@@ -8,7 +8,7 @@ import { HealthController } from './health/health.controller';
 import { SandboxGateway } from './sandbox/sandbox-gateway';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { ChonrySmsExceptionFilter } from './sms/chonry-sms-exception.filter';
-import { SmsController } from './sms/sms.controller';
+import { BalanceController, SmsController } from './sms/sms.controller';
 
 const optionalNumber = (value: string | undefined): number | undefined => (value ? Number(value) : undefined);
 
@@ -26,6 +26,7 @@ const optionalNumber = (value: string | undefined): number | undefined => (value
               accessKey: config.getOrThrow<string>('CHONRY_ACCESS_KEY'),
               secret: config.getOrThrow<string>('CHONRY_SECRET'),
               baseUrl: config.get<string>('CHONRY_BASE_URL') || undefined,
+              apiBaseUrl: config.get<string>('CHONRY_API_BASE_URL') || undefined,
             }),
         timeout: optionalNumber(config.get<string>('CHONRY_TIMEOUT_MS')),
         templateId: config.get<string>('CHONRY_TEMPLATE_ID') || undefined,
@@ -36,7 +37,7 @@ const optionalNumber = (value: string | undefined): number | undefined => (value
     TerminusModule,
     ChonrySmsHealthModule.register({ timeout: 2_000, failureThreshold: 3 }),
   ],
-  controllers: [SmsController, HealthController],
+  controllers: [SmsController, BalanceController, HealthController],
   providers: [
     { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }) },
     { provide: APP_FILTER, useClass: ChonrySmsExceptionFilter },

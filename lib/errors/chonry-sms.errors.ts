@@ -1,4 +1,5 @@
 import { describeProviderCode } from './provider-codes';
+import type { ChonrySmsDeliveryReport } from '../account/account.interfaces';
 
 /**
  * Whether a failed request may have reached the provider.
@@ -123,5 +124,21 @@ export class ChonrySmsNotSentError extends ChonrySmsError {
     readonly stoppedBy: ChonrySmsError,
   ) {
     super(`Not sent: the bulk send stopped after an earlier request failed (${stoppedBy.name}). It is safe to send these again.`);
+  }
+}
+
+/**
+ * A pulled batch of delivery reports held entries not in the provider's format. The provider hands
+ * each report out only once, so the well-formed ones travel with the error in `reports`: store
+ * them before anything else. The malformed ones are counted, never echoed.
+ */
+export class ChonrySmsDeliveryReportsError extends ChonrySmsTransportError {
+  constructor(
+    /** Every well-formed report of the batch. */
+    readonly reports: readonly ChonrySmsDeliveryReport[],
+    /** How many entries of the batch could not be read (they are lost to the caller). */
+    readonly malformed: number,
+  ) {
+    super('bad-response', 'unknown', `the gateway answered ${malformed} delivery report(s) not in the provider's format (the ${reports.length} well-formed one(s) are in error.reports)`, 200);
   }
 }

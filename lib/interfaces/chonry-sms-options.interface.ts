@@ -18,6 +18,11 @@ export interface ChonrySmsModuleOptions {
    * absolute-URI form (the proxy sees everything, as with any plain-http request).
    */
   proxy?: ChonrySmsProxyOption;
+  /**
+   * Origin of the provider's account endpoints (balance, templates, signs, delivery reports),
+   * which live on its main host, not the international send host; default `https://api.1cloudsp.com`.
+   */
+  apiBaseUrl?: string;
   /** Deadline for one request, in ms, from start to full response; default 10000. */
   timeout?: number;
   /** Defaults used when a send does not name its own. */

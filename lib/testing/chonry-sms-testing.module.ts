@@ -80,6 +80,7 @@ export class ChonrySmsTestingModule {
         ...sandbox.credentials,
         ...overrides,
         baseUrl: overrides.baseUrl ?? sandbox.url,
+        apiBaseUrl: overrides.apiBaseUrl ?? sandbox.url,
       }),
     });
     return {

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { CHONRY_SEND_PATH } from '../chonry-sms.constants';
+import {
+  CHONRY_BALANCE_PATH,
+  CHONRY_REPORTS_PATH,
+  CHONRY_SEND_PATH,
+  CHONRY_SIGNS_PATH,
+  CHONRY_TEMPLATES_PATH,
+} from '../chonry-sms.constants';
 import { CHONRY_ERROR_CODES } from '../errors/provider-codes';
+import { formatScheduleTime } from '../validation/schedule-time';
 
 /** Credentials the sandbox accepts; any others get the provider's 9006. */
 export interface ChonrySmsSandboxOptions {
@@ -14,6 +21,38 @@ export interface ChonrySmsSandboxOptions {
   port?: number;
   /** Keep one `messages` entry per accepted recipient (default true); counts are kept either way. */
   recordMessages?: boolean;
+  /** Keep a delivery report per accepted recipient for `/report/status` (default: as `recordMessages`). */
+  recordReports?: boolean;
+  /** The starting international balance (default 1,000,000,000); each accepted recipient takes 1. */
+  balance?: number;
+}
+
+/** A template as the sandbox lists it at `/query/templatelist` (written there in the provider's format). */
+export interface SandboxTemplate {
+  /** Digits only; written as a JSON number, as the provider does, however long. */
+  templateId: string;
+  text: string;
+  status?: 'pending' | 'approved' | 'rejected';
+  /** The provider's `categoryId`: 1 verification code, 2 notice, 3 marketing. */
+  categoryId?: 1 | 2 | 3;
+  reply?: string;
+}
+
+/** A signature as the sandbox lists it at `/query/signlist`. */
+export interface SandboxSign {
+  signId: string;
+  sign: string;
+  status?: 'pending' | 'approved' | 'rejected';
+  reply?: string;
+}
+
+/** A delivery report waiting to be pulled, in the provider's wire format. */
+export interface SandboxReport {
+  smUuid: string;
+  deliverTime: string;
+  mobile: string;
+  deliverResult: string;
+  batchId: string;
 }
 
 /** One request as the sandbox received and decoded it. */
@@ -63,6 +102,7 @@ export const SANDBOX_CHECKED_CODES = Object.freeze({
   '9006': 'accesskey/secret not the ones the sandbox was given',
   '9009': 'content/data not decodable, or data not a JSON object of strings',
   '9012': 'scheduleSendTime not a real yyyy-MM-dd HH:mm:ss time',
+  '9010': 'more accepted recipients than the balance set with setBalance()',
   '9014': 'more than 50,000 mobiles, or more than 10,000 data keys',
   '9019': 'content (or a data value) empty',
   '9022': 'mobile empty, or data an empty object',
@@ -71,6 +111,10 @@ export const SANDBOX_CHECKED_CODES = Object.freeze({
 const TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 const MOBILE = /^[1-9]\d{5,14}$/;
 const SEPARATOR = /##|\$\$/;
+const APPLY_STATUS = { pending: 1, approved: 2, rejected: 3 } as const;
+const ACCOUNT_PATHS = new Set([CHONRY_BALANCE_PATH, CHONRY_TEMPLATES_PATH, CHONRY_SIGNS_PATH, CHONRY_REPORTS_PATH]);
+/** The provider's own clock zone, in which it writes `deliverTime`. */
+const PROVIDER_TIME_ZONE = 'Asia/Shanghai';
 
 /** `java.net.URLDecoder.decode`: `+` is a space, `%XX` are UTF-8 bytes. Throws on malformed input. */
 export function formDecode(s: string): string {
@@ -114,6 +158,12 @@ export class ChonrySmsSandbox {
 
   private readonly accessKey: string;
   private readonly secret: string;
+  private balance: number;
+  private templates: SandboxTemplate[] = [];
+  private signs: SandboxSign[] = [];
+  private readonly pendingReports: SandboxReport[] = [];
+  private readonly deliveryResults = new Map<string, string>();
+  private reportSequence = 0;
   private readonly faults: { fault: SandboxFault; remaining: number }[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -125,6 +175,42 @@ export class ChonrySmsSandbox {
     this.accessKey = options.accessKey ?? 'sandbox-access-key';
     this.secret = options.secret ?? 'sandbox-secret';
     this.port = options.port ?? 0;
+    this.balance = options.balance ?? 1_000_000_000;
+  }
+
+  /** The international balance now (`国际短信` at `/query/account`). */
+  get internationalBalance(): number {
+    return this.balance;
+  }
+
+  /** Sets the international balance; a send with more recipients than it is refused with 9010. */
+  setBalance(balance: number): this {
+    this.balance = balance;
+    return this;
+  }
+
+  /** Replaces the list `/query/templatelist` answers. */
+  setTemplates(templates: readonly SandboxTemplate[]): this {
+    this.templates = [...templates];
+    return this;
+  }
+
+  /** Replaces the list `/query/signlist` answers. */
+  setSigns(signs: readonly SandboxSign[]): this {
+    this.signs = [...signs];
+    return this;
+  }
+
+  /** The result later reports for `mobile` carry instead of `DELIVRD` (e.g. `UNDELIV`); undefined restores it. */
+  setDeliveryResult(mobile: string, result: string | undefined): this {
+    if (result === undefined) this.deliveryResults.delete(mobile);
+    else this.deliveryResults.set(mobile, result);
+    return this;
+  }
+
+  /** Reports not pulled yet, oldest first. */
+  get waitingReports(): readonly SandboxReport[] {
+    return this.pendingReports;
   }
 
   /** The base URL to configure as `baseUrl`, once started. */
@@ -188,6 +274,11 @@ export class ChonrySmsSandbox {
     this.acceptedCount.clear();
     this.acceptedRecipients = 0;
     this.acceptedRequests = 0;
+    this.pendingReports.length = 0;
+    this.deliveryResults.clear();
+    this.templates = [];
+    this.signs = [];
+    this.balance = this.options.balance ?? 1_000_000_000;
     return this.clearFaults();
   }
 
@@ -212,6 +303,7 @@ export class ChonrySmsSandbox {
         reply: { status: 200 },
       };
       this.requests.push(record);
+      if (record.method === 'POST' && ACCOUNT_PATHS.has(record.path)) return this.account(res, record);
       if (record.method !== 'POST' || record.path !== CHONRY_SEND_PATH) {
         return this.reply(res, record, 404, 'Not Found', 'text/plain');
       }
@@ -255,16 +347,71 @@ export class ChonrySmsSandbox {
     this.reply(res, record, 200, JSON.stringify(answer), 'application/json');
   }
 
+  /** The account endpoints: the credentials checked as for a send, then the provider's JSON shapes. */
+  private account(res: ServerResponse, record: SandboxRequest): void {
+    let form: Map<string, string>;
+    try {
+      form = parseForm(record.rawBody);
+    } catch {
+      return this.answer(res, record, { code: '9002', msg: CHONRY_ERROR_CODES['9002'] ?? 'ERROR' });
+    }
+    for (const [k, v] of form) record.fields[k] = k === 'secret' ? '[redacted]' : v;
+    const refused = !form.get('accesskey') || !form.get('secret') ? '9002' : form.get('accesskey') !== this.accessKey || form.get('secret') !== this.secret ? '9006' : undefined;
+    if (refused) return this.answer(res, record, { code: refused, msg: CHONRY_ERROR_CODES[refused] ?? 'ERROR' });
+    record.reply = { status: 200, code: '0', msg: 'SUCCESS' };
+    let data: string;
+    switch (record.path) {
+      case CHONRY_BALANCE_PATH:
+        data = JSON.stringify({ 国际短信: this.balance, 接口短信: '.00' });
+        break;
+      case CHONRY_TEMPLATES_PATH:
+        // Ids go out as bare JSON numbers, as the provider writes them, even past 2^53.
+        data = `[${this.templates
+          .map((t) =>
+            `{"templateId":${/^\d+$/.test(t.templateId) ? t.templateId : JSON.stringify(t.templateId)},` +
+            JSON.stringify({ template: t.text, customerId: 1, applyStatus: APPLY_STATUS[t.status ?? 'approved'], categoryId: t.categoryId ?? 2, applyReply: t.reply ?? '' }).slice(1),
+          )
+          .join(',')}]`;
+        break;
+      case CHONRY_SIGNS_PATH:
+        data = `[${this.signs
+          .map((g) =>
+            `{"signId":${/^\d+$/.test(g.signId) ? g.signId : JSON.stringify(g.signId)},` +
+            JSON.stringify({ sign: g.sign, applyStatus: APPLY_STATUS[g.status ?? 'approved'], applyReply: g.reply ?? '' }).slice(1),
+          )
+          .join(',')}]`;
+        break;
+      default:
+        // A pulled report is never handed out again.
+        data = JSON.stringify(this.pendingReports.splice(0));
+    }
+    this.reply(res, record, 200, `{"code":"0","msg":"SUCCESS","data":${data}}`, 'application/json');
+  }
+
   /** The provider's checks and bookkeeping; returns its JSON answer. */
   private process(record: SandboxRequest): { code: string; msg: string; batchId?: string } {
     try {
       const accepted = this.accept(record);
+      if (accepted.recipients.length > this.balance) throw new Rejection('9010');
+      this.balance -= accepted.recipients.length;
       const batchId = randomUUID().replace(/-/g, '');
+      const reports = this.options.recordReports ?? this.options.recordMessages !== false;
+      const deliverTime = formatScheduleTime(new Date(), PROVIDER_TIME_ZONE);
       this.acceptedRequests++;
       for (const m of accepted.recipients) {
         this.acceptedRecipients++;
         this.acceptedCount.set(m.mobile, (this.acceptedCount.get(m.mobile) ?? 0) + 1);
         if (this.options.recordMessages !== false) this.messages.push({ ...accepted.common, ...m, batchId });
+        if (reports) {
+          const seq = ++this.reportSequence;
+          this.pendingReports.push({
+            smUuid: `${seq}_12_0_${m.mobile}_0_${batchId.slice(0, 7)}_1`,
+            deliverTime,
+            mobile: m.mobile,
+            deliverResult: this.deliveryResults.get(m.mobile) ?? 'DELIVRD',
+            batchId,
+          });
+        }
       }
       return { code: '0', msg: 'SUCCESS', batchId };
     } catch (e) {

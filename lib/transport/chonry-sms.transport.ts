@@ -8,7 +8,7 @@ import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsError, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
 import { classifyTransportFailure } from './classify-error';
 import { withoutInheritedDefaults } from './isolated-axios';
-import { parseProviderReply, ProviderReply } from './provider-reply';
+import { AccountReply, parseAccountReply, parseProviderReply, ProviderReply } from './provider-reply';
 import { axiosProxyConfig, TunnelingHttpsAgent } from './proxy';
 
 /** What the transport has seen lately; the health indicator reads it. Never holds a secret. */
@@ -50,8 +50,7 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     withoutInheritedDefaults(this.http.axiosRef);
     const { proxy } = options;
     this.httpsAgent = proxy ? new TunnelingHttpsAgent(proxy, KEEP_ALIVE) : new https.Agent(KEEP_ALIVE);
-    const plainThroughProxy = proxy !== undefined && options.sendUrl.startsWith('http:');
-    this.proxyConfig = plainThroughProxy
+    this.proxyConfig = proxy
       ? { proxy: axiosProxyConfig(proxy), headers: proxy.authorization ? { ...FORM_HEADERS, 'Proxy-Authorization': proxy.authorization } : FORM_HEADERS }
       : { headers: FORM_HEADERS };
     this.logger = new Logger(chonrySmsLoggerContext(options.account));
@@ -61,11 +60,30 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
    * POSTs one form body to the send endpoint. `cancel` (the module's shutdown) aborts the exchange
    * with a `shutdown` failure of unknown delivery, since the request may already be written.
    */
-  async post(body: string, cancel?: AbortSignal): Promise<ProviderReply> {
+  post(body: string, cancel?: AbortSignal): Promise<ProviderReply> {
+    return this.exchange(this.options.sendUrl, body, parseProviderReply, cancel, true);
+  }
+
+  /**
+   * POSTs one form body to an account endpoint (`apiBaseUrl` + `path`) the same way, with the same
+   * failures. These exchanges go to another host, so they leave the send gateway's record alone.
+   */
+  postAccount(path: string, body: string, cancel?: AbortSignal): Promise<AccountReply> {
+    return this.exchange(this.options.apiBaseUrl + path, body, parseAccountReply, cancel, false);
+  }
+
+  private async exchange<T extends { code: string }>(
+    url: string,
+    body: string,
+    parse: (status: number, body: string) => T,
+    cancel: AbortSignal | undefined,
+    tracked: boolean,
+  ): Promise<T> {
     if (cancel?.aborted) {
       throw new ChonrySmsTransportError('shutdown', 'not-sent', 'the application shut down before the request was made');
     }
     const started = performance.now();
+    const viaProxy = this.proxyConfig.proxy !== undefined && url.startsWith('http:');
     const controller = new AbortController();
     let abortedBy: 'timeout' | 'shutdown' | undefined;
     const timer = setTimeout(() => {
@@ -82,10 +100,11 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
       try {
         response = await this.http.axiosRef.request({
           method: 'POST',
-          url: this.options.sendUrl,
+          url,
           data: body,
-          headers: this.proxyConfig.headers,
-          ...(this.proxyConfig.proxy ? { proxy: this.proxyConfig.proxy } : {}),
+          // Plain http goes to the proxy in absolute-URI form; https tunnels through the agent.
+          headers: viaProxy ? this.proxyConfig.headers : FORM_HEADERS,
+          ...(viaProxy ? { proxy: this.proxyConfig.proxy } : {}),
           responseType: 'text',
           transformRequest: (data: unknown) => data,
           transformResponse: (data: unknown) => data,
@@ -99,19 +118,19 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
       } catch (err) {
         throw this.classify(err, abortedBy);
       }
-      if (response.status === 407 && this.proxyConfig.proxy) {
+      if (response.status === 407 && viaProxy) {
         // Only a proxy asks for proxy credentials: it kept the request (RFC 9110 §15.5.8).
         throw new ChonrySmsTransportError('proxy', 'not-sent', `the proxy ${this.options.proxy?.label} refused the request (HTTP 407, proxy authentication required)`, 407);
       }
-      const reply = parseProviderReply(response.status, typeof response.data === 'string' ? response.data : '');
+            const reply = parse(response.status, typeof response.data === 'string' ? response.data : '');
       const latencyMs = performance.now() - started;
-      this.succeeded(latencyMs);
+      if (tracked) this.succeeded(latencyMs);
       // Sizes and outcome only: the body holds the secret and the recipients.
-      this.logger.debug(`POST ${this.options.sendUrl}: ${Buffer.byteLength(body)} bytes, HTTP ${response.status}, code ${reply.code}, ${Math.round(latencyMs)} ms`);
+      this.logger.debug(`POST ${url}: ${Buffer.byteLength(body)} bytes, HTTP ${response.status}, code ${reply.code}, ${Math.round(latencyMs)} ms`);
       return reply;
     } catch (err) {
       const failure = err instanceof ChonrySmsError ? (err as ChonrySmsTransportError) : this.classify(err, abortedBy);
-      if (failure.kind !== 'shutdown') this.failed(failure, performance.now() - started);
+      if (failure.kind !== 'shutdown') this.failed(failure, performance.now() - started, tracked ? this.options.baseUrl : url, tracked);
       throw failure;
     } finally {
       clearTimeout(timer);
@@ -132,11 +151,13 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     this.record.lastLatencyMs = latencyMs;
   }
 
-  private failed(err: ChonrySmsTransportError, latencyMs: number): void {
-    this.record.consecutiveFailures++;
-    this.record.lastFailure = { kind: err.kind, delivery: err.delivery, at: new Date() };
-    this.record.lastLatencyMs = latencyMs;
-    this.logger.warn(`POST ${this.options.baseUrl} failed after ${Math.round(latencyMs)} ms: ${err.kind} (delivery ${err.delivery})`);
+  private failed(err: ChonrySmsTransportError, latencyMs: number, where: string, tracked: boolean): void {
+    if (tracked) {
+      this.record.consecutiveFailures++;
+      this.record.lastFailure = { kind: err.kind, delivery: err.delivery, at: new Date() };
+      this.record.lastLatencyMs = latencyMs;
+    }
+    this.logger.warn(`POST ${where} failed after ${Math.round(latencyMs)} ms: ${err.kind} (delivery ${err.delivery})`);
   }
 
   // The last shutdown hook: sends still draining at shutdown (a queue worker's, the in-flight sends

@@ -72,6 +72,19 @@ function sendForm(accessKey: string, secret: string, f: WireFields): string {
   return body;
 }
 
+/**
+ * The body of an account endpoint's form POST: `accesskey` and `secret` only, encoded once and in
+ * that order, as they are in a send.
+ */
+export function encodeAccountForm(accessKey: string, secret: string): string {
+  try {
+    return `accesskey=${javaUrlEncode(accessKey)}&secret=${javaUrlEncode(secret)}`;
+  } catch (err) {
+    if (err instanceof URIError) throw new ChonrySmsValidationError([{ path: 'request', message: 'contains an unpaired UTF-16 surrogate, so it cannot be sent as UTF-8' }]);
+    throw err;
+  }
+}
+
 /** The `data` field: a JSON object of mobile → joined variables, keys in the caller's order. */
 export function personalizedData(entries: Iterable<readonly [string, string]>): string {
   let json = '{';

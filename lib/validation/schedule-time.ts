@@ -74,3 +74,21 @@ export function scheduleTimeProblem(value: unknown): string | undefined {
 export function toProviderTime(value: Date | string, timeZone: string): string {
   return typeof value === 'string' ? value : formatScheduleTime(value, timeZone);
 }
+
+/**
+ * The instant a provider `yyyy-MM-dd HH:mm:ss` wall-clock time stands for in `timeZone`, or
+ * undefined if the text is not a real calendar time. Corrects the zone offset twice, so times near
+ * a daylight-saving change land on one of their possible instants.
+ */
+export function parseProviderTime(text: string, timeZone: string): Date | undefined {
+  if (!isRealCalendarTime(text)) return undefined;
+  const [y, mo, d, h, mi, se] = PROVIDER_TIME.exec(text)!.slice(1).map(Number);
+  const wall = Date.UTC(y, mo - 1, d, h, mi, se);
+  let t = wall;
+  for (let i = 0; i < 2; i++) {
+    const shown = PROVIDER_TIME.exec(formatScheduleTime(new Date(t), timeZone))!.slice(1).map(Number);
+    const shownWall = Date.UTC(shown[0], shown[1] - 1, shown[2], shown[3], shown[4], shown[5]);
+    t += wall - shownWall;
+  }
+  return new Date(t);
+}

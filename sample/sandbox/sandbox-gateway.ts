@@ -35,9 +35,9 @@ export class SandboxGateway implements OnModuleDestroy, OnApplicationShutdown {
   }
 
   /** Module options pointing at the sandbox with the credentials it accepts. */
-  moduleOptions(): Pick<ChonrySmsModuleOptions, 'accessKey' | 'secret' | 'baseUrl'> {
+  moduleOptions(): Pick<ChonrySmsModuleOptions, 'accessKey' | 'secret' | 'baseUrl' | 'apiBaseUrl'> {
     if (!this.sandbox) throw new Error('not in sandbox mode');
-    return { ...this.sandbox.credentials, baseUrl: this.sandbox.url };
+    return { ...this.sandbox.credentials, baseUrl: this.sandbox.url, apiBaseUrl: this.sandbox.url };
   }
 
   async onModuleDestroy(): Promise<void> {

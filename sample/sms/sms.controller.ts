@@ -1,5 +1,5 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ChonrySmsService, SendPersonalizedSmsDto, SendSmsDto, SendSmsResult } from 'nestjs-chonry-sms';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ChonrySmsBalance, ChonrySmsService, SendPersonalizedSmsDto, SendSmsDto, SendSmsResult } from 'nestjs-chonry-sms';
 
 @Controller('sms')
 export class SmsController {
@@ -17,5 +17,16 @@ export class SmsController {
   @HttpCode(HttpStatus.ACCEPTED)
   sendPersonalized(@Body() dto: SendPersonalizedSmsDto): Promise<SendSmsResult> {
     return this.sms.sendPersonalized(dto);
+  }
+}
+
+/** The account's balances, from the provider's main host (`apiBaseUrl`); errors map as for sends. */
+@Controller('balance')
+export class BalanceController {
+  constructor(private readonly sms: ChonrySmsService) {}
+
+  @Get()
+  getBalance(): Promise<ChonrySmsBalance> {
+    return this.sms.getBalance();
   }
 }

@@ -20,7 +20,7 @@ type Json = Record<string, unknown>;
 
 async function listen(env: Record<string, string>): Promise<{ app: INestApplication; base: string }> {
   // Each spec file runs in its own process: setting the environment here touches no other test.
-  Object.assign(process.env, { CHONRY_TEMPLATE_ID: '', CHONRY_SIGN: '', CHONRY_BASE_URL: '', ...env });
+  Object.assign(process.env, { CHONRY_TEMPLATE_ID: '', CHONRY_SIGN: '', CHONRY_BASE_URL: '', CHONRY_API_BASE_URL: '', ...env });
   const app = await createSampleApp(false);
   await app.listen(0);
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -74,6 +74,15 @@ describe('sample app without credentials (in-process sandbox)', () => {
     assert.deepEqual(json.messages, [
       { mobile: '447911123456', variables: ['Ann', '9:40'], templateId: '100', scheduleSendTime: '2030-01-02 03:04:05', batchId: sent.json.batchId },
     ]);
+  });
+
+  it('GET /balance answers the sandbox balance, drawn down by accepted recipients', async () => {
+    sandbox.setBalance(10);
+    await call(base, 'POST', '/sms', { ...sms, templateId: '100' });
+    const { status, json } = await call(base, 'GET', '/balance');
+    assert.equal(status, 200);
+    assert.deepEqual(json, { internationalSms: 8, balances: { 国际短信: 8, 接口短信: '.00' } });
+    sandbox.setBalance(1_000_000_000);
   });
 
   it('POST /sms/personalized sends per-recipient variables, reserved characters intact', async () => {

@@ -148,6 +148,7 @@ describe('ChonrySmsSandbox', () => {
       ['9009', () => form({ data: '{"447911123456":' })],
       ['9009', () => form({ data: '["447911123456"]' })],
       ['9009', () => form({ data: '{"447911123456":5}' })],
+      ['9010', () => (sandbox.setBalance(1), form({ mobile: '447911123456,447911123457', content: 'x' }))],
       ['9012', () => form({ mobile: '447911123456', content: 'x', scheduleSendTime: '2026-02-30 10:00:00' })],
       ['9012', () => form({ mobile: '447911123456', content: 'x', scheduleSendTime: '2026-01-01T10:00:00' })],
       ['9014', () => form({ mobile: Array.from({ length: 50_001 }, (_, i) => String(447_700_000_000 + i)).join(','), content: 'x' })],

@@ -1,0 +1,2 @@
+export * from './account.interfaces';
+export * from './parse-account';
