@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { copyAssets } from './copy-assets.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 mkdirSync(join(root, 'build'), { recursive: true });
@@ -17,6 +18,8 @@ const build = spawnSync(process.execPath, [tscBin, '-p', join(root, 'tsconfig.bu
 if (build.status !== 0) process.exit(build.status ?? 1);
 const tsc = spawnSync(process.execPath, [tscBin, '-p', join(root, 'tsconfig.json'), '--outDir', outDir], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+copyAssets(join(root, 'dist'));
+copyAssets(join(outDir, 'lib'));
 
 const only = process.argv.slice(2);
 function specs(dir) {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
 import {
   CHONRY_BALANCE_PATH,
   CHONRY_REPORTS_PATH,
@@ -54,6 +56,18 @@ export interface SandboxReport {
   deliverResult: string;
   batchId: string;
 }
+
+/** One message as the inbox page shows it (`GET /_sandbox/state`). */
+export interface SandboxInboxMessage extends SandboxMessage {
+  at: string;
+  /** The text the recipient would read, when the template's text is known. */
+  text?: string;
+  /** The request's form fields, the secret shown as `[redacted]`. */
+  fields: Record<string, string>;
+}
+
+const INBOX_FAULTS = new Set(['code', 'status', 'delay', 'drop']);
+let inboxPage: string | undefined;
 
 /** One request as the sandbox received and decoded it. */
 export interface SandboxRequest {
@@ -139,6 +153,26 @@ function isRealTime(s: string): boolean {
   return mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate() && h < 24 && mi < 60 && se < 60;
 }
 
+/** A fault posted by the inbox page, checked: only the kinds the page offers, with sane values. */
+function inboxFault(text: string): { fault: SandboxFault; times: number } | undefined {
+  let parsed: { fault?: Record<string, unknown>; times?: unknown };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    return undefined;
+  }
+  const f = parsed?.fault;
+  if (typeof f !== 'object' || f === null || !INBOX_FAULTS.has(f.kind as string)) return undefined;
+  const times = parsed.times === undefined ? 1 : parsed.times;
+  if (!Number.isInteger(times) || (times as number) < 1 || (times as number) > 1000) return undefined;
+  const whole = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+  if (f.kind === 'code' && typeof f.code === 'string' && /^[0-9]{1,6}$/.test(f.code)) return { fault: { kind: 'code', code: f.code }, times: times as number };
+  if (f.kind === 'status' && whole(f.status, 200, 599)) return { fault: { kind: 'status', status: f.status as number }, times: times as number };
+  if (f.kind === 'delay' && whole(f.ms, 0, 600_000)) return { fault: { kind: 'delay', ms: f.ms as number }, times: times as number };
+  if (f.kind === 'drop') return { fault: { kind: 'drop' }, times: times as number };
+  return undefined;
+}
+
 class Rejection {
   constructor(readonly code: string) {}
 }
@@ -167,6 +201,8 @@ export class ChonrySmsSandbox {
   private readonly faults: { fault: SandboxFault; remaining: number }[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Inbox pages listening for changes (Server-Sent Events). */
+  private readonly listeners = new Set<ServerResponse>();
   private server?: Server;
   private baseUrl?: string;
   private port: number;
@@ -252,6 +288,8 @@ export class ChonrySmsSandbox {
     this.baseUrl = undefined;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    for (const listener of this.listeners) listener.end();
+    this.listeners.clear();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -289,7 +327,86 @@ export class ChonrySmsSandbox {
     return next.fault;
   }
 
+  /** The inbox page's view: every accepted message, newest first, with its request's fields. */
+  inbox(): { messages: SandboxInboxMessage[]; faults: number } {
+    const byBatch = new Map<string, SandboxRequest>();
+    for (const r of this.requests) if (r.reply.batchId) byBatch.set(r.reply.batchId, r);
+    const messages = this.messages
+      .map((m): SandboxInboxMessage => {
+        const request = byBatch.get(m.batchId);
+        const template = m.templateId === undefined ? undefined : this.templates.find((t) => t.templateId === m.templateId)?.text;
+        const text = template?.replace(/\{(\d+)\}/g, (whole, n: string) => m.variables[Number(n) - 1] ?? whole);
+        return { ...m, at: (request?.at ?? new Date(0)).toISOString(), text, fields: { ...request?.fields } };
+      })
+      .reverse();
+    return { messages, faults: this.faults.reduce((n, f) => n + (Number.isFinite(f.remaining) ? f.remaining : 1), 0) };
+  }
+
+  /**
+   * Serves the inbox page and its API when `req.url` (relative to where it is mounted) is one of
+   * theirs, and returns `true`; else leaves the request alone and returns `false`. The sandbox's own
+   * server calls it first; an app can mount it too (the sample does, under `/sandbox`).
+   */
+  serveInbox(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = (req.url ?? '').split('?')[0];
+    const method = req.method ?? 'GET';
+    if ((path === '/' || path === '') && method === 'GET') {
+      inboxPage ??= readFileSync(join(__dirname, 'inbox', 'index.html'), 'utf8');
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'", 'Cache-Control': 'no-store' });
+      res.end(inboxPage);
+      return true;
+    }
+    if (path === '/_sandbox/state' && method === 'GET') {
+      const json = JSON.stringify(this.inbox());
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }).end(json);
+      return true;
+    }
+    if (path === '/_sandbox/events' && method === 'GET') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      res.write('retry: 1000\n\n');
+      this.listeners.add(res);
+      res.on('close', () => this.listeners.delete(res));
+      return true;
+    }
+    if (path === '/_sandbox/faults' && method === 'DELETE') {
+      this.clearFaults();
+      res.writeHead(204).end();
+      return true;
+    }
+    if (path === '/_sandbox/faults' && method === 'POST') {
+      // JSON only: a cross-site form cannot send it without a CORS preflight, which is never granted.
+      if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+        res.writeHead(415, { 'Content-Type': 'text/plain' }).end('JSON only');
+        return true;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= 10_000) chunks.push(c);
+      });
+      req.on('end', () => {
+        const fault = size <= 10_000 ? inboxFault(Buffer.concat(chunks).toString('utf8')) : undefined;
+        if (!fault) {
+          res.writeHead(400, { 'Content-Type': 'text/plain' }).end('expected { fault: { kind: code|status|delay|drop, … }, times? }');
+          return;
+        }
+        this.fault(fault.fault, fault.times);
+        this.notify();
+        res.writeHead(204).end();
+      });
+      return true;
+    }
+    return false;
+  }
+
+  private notify(): void {
+    const event = `data: ${JSON.stringify({ requests: this.requests.length })}\n\n`;
+    for (const listener of this.listeners) listener.write(event);
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.serveInbox(req, res)) return;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -337,6 +454,7 @@ export class ChonrySmsSandbox {
 
   private reply(res: ServerResponse, record: SandboxRequest, status: number, body: string, contentType: string): void {
     record.reply.status = status;
+    this.notify();
     if (res.destroyed) return;
     res.writeHead(status, { 'Content-Type': `${contentType}; charset=utf-8`, 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
