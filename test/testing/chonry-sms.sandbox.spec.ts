@@ -237,7 +237,8 @@ describe('ChonrySmsSandbox', () => {
     it('keeps a fault until cleared, and never spends it on other paths', async () => {
       const fault: SandboxFault = { kind: 'status', status: 500 };
       sandbox.fault(fault);
-      assert.equal((await fetch(`${sandbox.url}/`)).status, 404);
+      assert.equal((await fetch(`${sandbox.url}/other`)).status, 404);
+      assert.equal((await fetch(`${sandbox.url}/`)).status, 200, 'the inbox page');
       for (let i = 0; i < 3; i++) assert.equal((await post(sandbox, send())).status, 500);
       sandbox.clearFaults();
       assert.equal(await code(sandbox, send()), '0');
