@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findTarball, USER_SPEC } from './user-spec.mjs';
+import { findTarball, HEALTH_SPEC, USER_SPEC } from './user-spec.mjs';
 
 const app = join(process.cwd(), '..', 'jest-nest11');
 mkdirSync(join(app, 'src'), { recursive: true });
@@ -29,10 +29,12 @@ writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
   },
 }, null, 2));
 writeFileSync(join(app, 'src/notifier.spec.ts'), USER_SPEC);
+writeFileSync(join(app, 'src/health.spec.ts'), HEALTH_SPEC);
 
 install(['@nestjs/common@11', '@nestjs/core@11', '@nestjs/platform-express@11', 'reflect-metadata', 'rxjs']);
 // The README's Nest 11 install line, with the tarball for the package's name.
 install([findTarball(), '@nestjs/axios@4', 'axios', 'class-validator', 'class-transformer']);
+install(['@nestjs/terminus@11']);
 install(['-D', '@nestjs/testing@11', 'jest@30', 'ts-jest@29', '@types/jest@30', 'typescript@5', '@types/node@20']);
 const axiosMajor = JSON.parse(run(process.execPath, ['-p', 'JSON.stringify(require("@nestjs/axios/package.json").version)'])).split('.')[0];
 if (axiosMajor !== '4') throw new Error(`the Nest 11 line installed @nestjs/axios ${axiosMajor}`);
@@ -43,4 +45,4 @@ try {
 } catch (e) {
   throw new Error(`Jest (Nest 11, CommonJS) failed:\n${e.stdout}\n${e.stderr}`, { cause: e });
 }
-console.log('pack-check: a user spec passes in Jest 30 + ts-jest on Nest 11 (CommonJS, @nestjs/axios 4)');
+console.log('pack-check: a user spec passes in Jest 30 + ts-jest on Nest 11 (CommonJS, @nestjs/axios 4, @nestjs/terminus 11)');

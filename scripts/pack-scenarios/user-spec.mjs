@@ -53,3 +53,24 @@ describe('OrderNotifier', () => {
   });
 });
 `;
+
+// The health indicator on the terminus line that goes with the app's Nest line.
+export const HEALTH_SPEC = `import 'reflect-metadata';
+import { TerminusModule } from '@nestjs/terminus';
+import { Test } from '@nestjs/testing';
+import { ChonrySmsHealthIndicator, ChonrySmsHealthModule } from 'nestjs-chonry-sms/health';
+import { ChonrySmsTestingModule } from 'nestjs-chonry-sms/testing';
+
+it('reports the sandbox gateway up', async () => {
+  const moduleRef = await Test.createTestingModule({
+    imports: [ChonrySmsTestingModule.forRoot({ isGlobal: true }), TerminusModule, ChonrySmsHealthModule.register({})],
+  }).compile();
+  const app = await moduleRef.createNestApplication().init();
+  try {
+    const report = await app.get(ChonrySmsHealthIndicator).isHealthy();
+    expect(report['chonry-sms'].status).toBe('up');
+  } finally {
+    await app.close();
+  }
+});
+`;

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findTarball, USER_SPEC } from './user-spec.mjs';
+import { findTarball, HEALTH_SPEC, USER_SPEC } from './user-spec.mjs';
 
 const app = join(process.cwd(), '..', 'vitest-nest12');
 mkdirSync(join(app, 'src'), { recursive: true });
@@ -23,10 +23,12 @@ writeFileSync(join(app, 'vitest.config.ts'), `import { defineConfig } from 'vite
 export default defineConfig({ test: { globals: true, include: ['src/**/*.spec.ts'] } });
 `);
 writeFileSync(join(app, 'src/notifier.spec.ts'), USER_SPEC);
+writeFileSync(join(app, 'src/health.spec.ts'), HEALTH_SPEC);
 
 install(['@nestjs/common@12', '@nestjs/core@12', '@nestjs/platform-express@12', 'reflect-metadata', 'rxjs']);
 // The README's Nest 12 install line, with the tarball for the package's name.
 install([findTarball(), '@nestjs/axios@12', 'axios', 'class-validator', 'class-transformer']);
+install(['@nestjs/terminus@12']);
 install(['-D', '@nestjs/testing@12', 'vitest@4', 'typescript@6', '@types/node@20']);
 try {
   // ts-jest with isolatedModules and Vitest both skip type checks: the spec must type-check too.
@@ -35,4 +37,4 @@ try {
 } catch (e) {
   throw new Error(`Vitest (Nest 12, ESM) failed:\n${e.stdout}\n${e.stderr}`, { cause: e });
 }
-console.log('pack-check: a user spec passes in Vitest 4 on Nest 12 (ESM, @nestjs/axios 12)');
+console.log('pack-check: a user spec passes in Vitest 4 on Nest 12 (ESM, @nestjs/axios 12, @nestjs/terminus 12)');
