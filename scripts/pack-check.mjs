@@ -53,7 +53,9 @@ try {
     check(entry);
   }
   // Scenarios a user would write, run against the installed tarball.
-  for (const scenario of ['two-accounts.mjs']) {
+  // The runner scenarios each build their own app beside this one (Nest 11 + Jest, Nest 12 + Vitest).
+  copyFileSync(join(root, 'scripts/pack-scenarios/user-spec.mjs'), join(app, 'user-spec.mjs'));
+  for (const scenario of ['two-accounts.mjs', 'jest-nest11.mjs', 'vitest-nest12.mjs']) {
     copyFileSync(join(root, 'scripts/pack-scenarios', scenario), join(app, scenario));
     process.stdout.write(run(process.execPath, [scenario], app));
   }

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
+import { inspect, types } from 'node:util';
+import type { CHONRY_SMS_ASYNC_OPTIONS_TYPE, CHONRY_SMS_OPTIONS_TYPE } from '../../lib';
+import type { CHONRY_SMS_HEALTH_ASYNC_OPTIONS_TYPE, CHONRY_SMS_HEALTH_OPTIONS_TYPE } from '../../lib/health';
 
 const requireEntry = createRequire(__filename);
 
@@ -42,9 +45,30 @@ describe('entry points', () => {
       touchEveryValue(entry, await load(entry));
     });
 
+    it(`${entry}: Object.values(...).map((v) => v && v.name) works and no value export is a Proxy`, () => {
+      const loaded = requireEntry(entry) as Record<string, unknown>;
+      assert.doesNotThrow(() => Object.values(loaded).map((v) => v && (v as { name?: unknown }).name));
+      const proxies = Object.entries(loaded).filter(([, v]) => types.isProxy(v)).map(([name]) => name);
+      assert.deepEqual(proxies, [], `${entry} exports Proxy values`);
+      assert.doesNotThrow(() => inspect(loaded, { depth: 1 }));
+    });
+
     it(`${entry}: exports no *_OPTIONS_TYPE value`, () => {
       const names = Object.keys(requireEntry(entry) as object).filter((name) => name.endsWith('OPTIONS_TYPE'));
       assert.deepEqual(names, []);
     });
   }
 });
+
+// The builder's names stay usable as types (checked by the type-check of this file).
+export const optionTypesStayTypes: [
+  CHONRY_SMS_OPTIONS_TYPE,
+  CHONRY_SMS_ASYNC_OPTIONS_TYPE,
+  CHONRY_SMS_HEALTH_OPTIONS_TYPE,
+  CHONRY_SMS_HEALTH_ASYNC_OPTIONS_TYPE,
+] = [
+  { accessKey: 'k', secret: 's' },
+  { useFactory: () => ({ accessKey: 'k', secret: 's' }) },
+  { timeout: 1_000, probe: false },
+  { useFactory: () => ({ failureThreshold: 2 }) },
+];
