@@ -6,7 +6,7 @@ import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
 import { chonrySmsLoggerContext } from '../chonry-sms.logger';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsError, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
-import { classifyTransportFailure } from './classify-error';
+import { classifyTransportFailure, TlsHandshake } from './classify-error';
 import { withoutInheritedDefaults } from './isolated-axios';
 import { parseProviderReply, ProviderReply } from './provider-reply';
 
@@ -26,6 +26,22 @@ const MAX_RESPONSE_BYTES = 1_000_000;
  */
 export const CHONRY_IDLE_SOCKET_TIMEOUT_MS = 4_000;
 const KEEP_ALIVE: http.AgentOptions = { keepAlive: true, timeout: CHONRY_IDLE_SOCKET_TIMEOUT_MS };
+/**
+ * A keep-alive HTTPS agent that remembers which of its sockets completed the TLS handshake. Until
+ * then TLS carries no application data, so only a failure on a socket never secured is provably unsent.
+ */
+class HandshakeTrackingAgent extends https.Agent {
+  private readonly secured = new WeakSet<object>();
+  override createConnection(...args: Parameters<https.Agent['createConnection']>): ReturnType<https.Agent['createConnection']> {
+    const socket = super.createConnection(...args);
+    socket?.once('secureConnect', () => this.secured.add(socket));
+    return socket;
+  }
+  handshakeOf(socket: unknown): TlsHandshake {
+    if (typeof socket !== 'object' || socket === null) return 'unknown';
+    return this.secured.has(socket) ? 'completed' : 'not-completed';
+  }
+}
 const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' };
 
 /**
@@ -37,7 +53,7 @@ const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded; chars
 export class ChonrySmsTransport implements OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly httpAgent = new http.Agent(KEEP_ALIVE);
-  private readonly httpsAgent = new https.Agent(KEEP_ALIVE);
+  private readonly httpsAgent = new HandshakeTrackingAgent(KEEP_ALIVE);
   readonly record: ChonrySmsTransportRecord = { consecutiveFailures: 0 };
 
   constructor(
@@ -109,7 +125,11 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     if (abortedBy === 'shutdown') {
       return new ChonrySmsTransportError('shutdown', 'unknown', 'the application shut down while the request was in flight');
     }
-    return classifyTransportFailure(err, abortedBy === 'timeout', this.options.timeout);
+    // axios hands back the ClientRequest; its socket says whether TLS ever carried a request byte.
+    const request = (err as { request?: { socket?: unknown } } | null)?.request;
+    const secure = this.options.sendUrl.startsWith('https:');
+    const handshake: TlsHandshake = secure ? this.httpsAgent.handshakeOf(request?.socket) : 'not-tls';
+    return classifyTransportFailure(err, abortedBy === 'timeout', this.options.timeout, handshake);
   }
 
   private succeeded(latencyMs: number): void {
