@@ -6,9 +6,10 @@ import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
 import { chonrySmsLoggerContext } from '../chonry-sms.logger';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsError, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
-import { classifyTransportFailure } from './classify-error';
+import { classifyTransportFailure, TlsHandshake } from './classify-error';
 import { withoutInheritedDefaults } from './isolated-axios';
 import { AccountReply, parseAccountReply, parseProviderReply, ProviderReply } from './provider-reply';
+import { HandshakeTrackingAgent } from './handshake-agent';
 import { axiosProxyConfig, TunnelingHttpsAgent } from './proxy';
 
 /** What the transport has seen lately; the health indicator reads it. Never holds a secret. */
@@ -38,7 +39,7 @@ const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded; chars
 export class ChonrySmsTransport implements OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly httpAgent = new http.Agent(KEEP_ALIVE);
-  private readonly httpsAgent: https.Agent;
+  private readonly httpsAgent: HandshakeTrackingAgent;
   /** Per-request axios settings for the `proxy` option (axios's own proxy support stays off for https). */
   private readonly proxyConfig: { proxy?: ReturnType<typeof axiosProxyConfig>; headers: Record<string, string> };
   readonly record: ChonrySmsTransportRecord = { consecutiveFailures: 0 };
@@ -49,7 +50,7 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
   ) {
     withoutInheritedDefaults(this.http.axiosRef);
     const { proxy } = options;
-    this.httpsAgent = proxy ? new TunnelingHttpsAgent(proxy, KEEP_ALIVE) : new https.Agent(KEEP_ALIVE);
+    this.httpsAgent = proxy ? new TunnelingHttpsAgent(proxy, KEEP_ALIVE) : new HandshakeTrackingAgent(KEEP_ALIVE);
     this.proxyConfig = proxy
       ? { proxy: axiosProxyConfig(proxy), headers: proxy.authorization ? { ...FORM_HEADERS, 'Proxy-Authorization': proxy.authorization } : FORM_HEADERS }
       : { headers: FORM_HEADERS };
@@ -142,7 +143,11 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     if (abortedBy === 'shutdown') {
       return new ChonrySmsTransportError('shutdown', 'unknown', 'the application shut down while the request was in flight');
     }
-    return classifyTransportFailure(err, abortedBy === 'timeout', this.options.timeout);
+    // axios hands back the ClientRequest; its socket says whether TLS ever carried a request byte.
+    const request = (err as { request?: { socket?: unknown } } | null)?.request;
+    const secure = this.options.sendUrl.startsWith('https:');
+    const handshake: TlsHandshake = secure ? this.httpsAgent.handshakeOf(request?.socket) : 'not-tls';
+    return classifyTransportFailure(err, abortedBy === 'timeout', this.options.timeout, handshake);
   }
 
   private succeeded(latencyMs: number): void {

@@ -20,6 +20,9 @@ const RESET = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
 // Node's words for a peer that hung up during the TLS handshake: no HTTP byte was written yet.
 const CLOSED_DURING_HANDSHAKE = /before secure TLS connection was established/;
 
+/** Whether the failed request's TLS handshake completed; only before that is no request byte on the wire. */
+export type TlsHandshake = 'completed' | 'not-completed' | 'unknown' | 'not-tls';
+
 interface ErrorShape {
   code?: unknown;
   syscall?: unknown;
@@ -48,7 +51,7 @@ function systemErrorOf(err: unknown): ErrorShape {
  * Turns whatever the HTTP client threw into a `ChonrySmsTransportError` built from the error's
  * code alone: the raw error (whose config holds the form body, secret included) is dropped.
  */
-export function classifyTransportFailure(err: unknown, timedOut: boolean, timeoutMs: number): ChonrySmsTransportError {
+export function classifyTransportFailure(err: unknown, timedOut: boolean, timeoutMs: number, handshake: TlsHandshake = 'unknown'): ChonrySmsTransportError {
   const outer = shapeOf(err);
   const sys = systemErrorOf(err);
   const code = typeof sys.code === 'string' ? sys.code : typeof outer.code === 'string' ? outer.code : undefined;
@@ -72,12 +75,14 @@ export function classifyTransportFailure(err: unknown, timedOut: boolean, timeou
     // The TCP connection was never established, so nothing was written.
     return new ChonrySmsTransportError('network', 'not-sent', 'connecting to the gateway timed out (ETIMEDOUT)', undefined, code);
   }
+  // Classified by what happened on the socket, not by the code's family: a TLS error after the
+  // handshake (a corrupted response record) may come after the gateway accepted the request.
+  const beforeHandshake = !reused && handshake === 'not-completed';
   if (code && TLS_CODE.test(code)) {
-    // Certificate and handshake failures end the exchange before the request is written; a TLS
-    // alert on a reused connection comes after the handshake, so it proves nothing.
-    return new ChonrySmsTransportError('tls', unsent, reused ? `TLS error on an open connection (${code})` : `TLS handshake failed (${code})`, undefined, code);
+    if (beforeHandshake) return new ChonrySmsTransportError('tls', 'not-sent', `TLS handshake failed (${code})`, undefined, code);
+    return new ChonrySmsTransportError('tls', 'unknown', `TLS error after the connection was secured; the request may have been written (${code})`, undefined, code);
   }
-  if (code === 'ECONNRESET' && CLOSED_DURING_HANDSHAKE.test(message)) {
+  if (code === 'ECONNRESET' && CLOSED_DURING_HANDSHAKE.test(message) && handshake !== 'completed' && !reused) {
     return new ChonrySmsTransportError('tls', 'not-sent', 'the gateway closed the connection during the TLS handshake (ECONNRESET)', undefined, code);
   }
   if (code && RESET.has(code)) {

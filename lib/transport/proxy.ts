@@ -3,6 +3,7 @@ import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { ChonrySmsConfigError } from '../errors';
+import { HandshakeTrackingAgent } from './handshake-agent';
 
 /** The module's `proxy` option: no proxy (default), the standard environment variables, or one URL. */
 export type ChonrySmsProxyOption = false | 'env' | { url: string };
@@ -88,7 +89,7 @@ function proxyFailure(proxy: ResolvedChonrySmsProxy, detail: string, status?: nu
  * the gateway's host and port and TLS is end to end: the form body (and the secret) never crosses
  * the proxy in clear text. Keep-alive pooling works as with the plain agent.
  */
-export class TunnelingHttpsAgent extends https.Agent {
+export class TunnelingHttpsAgent extends HandshakeTrackingAgent {
   constructor(
     private readonly proxy: ResolvedChonrySmsProxy,
     options: https.AgentOptions,
@@ -115,7 +116,9 @@ export class TunnelingHttpsAgent extends https.Agent {
       }
       if (head.length > 0) socket.unshift(head);
       // https.Agent has already set `servername` (SNI) from the gateway's host name.
-      done(null, tls.connect({ ...(options as tls.ConnectionOptions), socket }));
+      const secure = tls.connect({ ...(options as tls.ConnectionOptions), socket });
+      this.track(secure);
+      done(null, secure);
     });
     connect.once('response', (res) => {
       // A proxy that answers CONNECT with a body and closes: same verdict, nothing was tunnelled.

@@ -11,8 +11,10 @@ import {
   resourcesBeyond,
   smsApp,
   startHangUpDuringHandshakeServer,
+  startTlsRelay,
   startUntrustedHttpsServer,
   TlsFaultServer,
+  trustTestCertificate,
   UnhandledRejections,
 } from './support';
 
@@ -24,6 +26,8 @@ interface Target {
   connections?(): number;
   /** The server itself holds a timer until it answers (the sandbox's delay fault). */
   serverTimers?: number;
+  /** A certificate (PEM) the app must trust to complete the handshake. */
+  ca?: string;
   close(): Promise<void>;
 }
 
@@ -45,6 +49,16 @@ const viaSandbox = (fault: SandboxFault, serverTimers = 0) => async (): Promise<
 const viaTlsServer = (start: () => Promise<TlsFaultServer>) => async (): Promise<Target> => {
   const s = await start();
   return { url: s.url, requests: () => s.requests, connections: () => s.connections, close: () => s.close() };
+};
+
+/** The origin behind the relay accepted the POST; the response record is corrupted on the way back. */
+const viaCorruptingRelay = (version: 'TLSv1.2' | 'TLSv1.3') => async (): Promise<Target> => {
+  const r = await startTlsRelay('corrupt-first-response-record', version);
+  return { url: r.url, requests: () => r.accepted, ca: r.ca, close: () => r.close() };
+};
+const viaGarbageRelay = async (): Promise<Target> => {
+  const r = await startTlsRelay('garbage-instead-of-server-hello', 'TLSv1.3');
+  return { url: r.url, requests: () => r.requests, connections: () => r.connections, ca: r.ca, close: () => r.close() };
 };
 
 /** Every fault the issue names, and what each must produce. */
@@ -86,6 +100,27 @@ const SCENARIOS: Scenario[] = [
     requests: 0,
   },
   {
+    name: 'TLS 1.2: first response record corrupted after the origin accepted the POST',
+    target: viaCorruptingRelay('TLSv1.2'),
+    kind: 'tls',
+    delivery: 'unknown',
+    requests: 1,
+  },
+  {
+    name: 'TLS 1.3: first response record corrupted after the origin accepted the POST',
+    target: viaCorruptingRelay('TLSv1.3'),
+    kind: 'tls',
+    delivery: 'unknown',
+    requests: 1,
+  },
+  {
+    name: 'TLS: relay answers the ClientHello with garbage (trusted origin behind it)',
+    target: viaGarbageRelay,
+    kind: 'tls',
+    delivery: 'not-sent',
+    requests: 0,
+  },
+  {
     name: 'TLS: server does not speak TLS',
     target: async () => {
       sandbox.reset();
@@ -120,6 +155,7 @@ describe('faults over real sockets', () => {
           const target = await s.target();
           const baseline = activeResources();
           const { app, sms } = await smsApp(target.url, options);
+          if (target.ca) trustTestCertificate(app, target.ca);
           try {
             try {
               const err = await rejectionOf(sms.send(ONE_SMS));

@@ -38,8 +38,11 @@ describe('classifyTransportFailure', () => {
   it('never calls a failure on a reused keep-alive connection not-sent: the request may be written', () => {
     const onFresh = { code: 'ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC', request: { reusedSocket: false } };
     const onReused = { ...onFresh, request: { reusedSocket: true } };
-    assert.deepEqual(pick(classifyTransportFailure(onFresh, false, 1000)), ['tls', 'not-sent']);
-    assert.deepEqual(pick(classifyTransportFailure(onReused, false, 1000)), ['tls', 'unknown']);
+    assert.deepEqual(pick(classifyTransportFailure(onFresh, false, 1000, 'not-completed')), ['tls', 'not-sent']);
+    assert.deepEqual(pick(classifyTransportFailure(onReused, false, 1000, 'not-completed')), ['tls', 'unknown']);
+    // A fresh connection whose handshake completed (or that nobody can vouch for) may carry the request.
+    assert.deepEqual(pick(classifyTransportFailure(onFresh, false, 1000, 'completed')), ['tls', 'unknown']);
+    assert.deepEqual(pick(classifyTransportFailure(onFresh, false, 1000)), ['tls', 'unknown']);
     const unreachable = { cause: sysError('EHOSTUNREACH', 'write'), request: { reusedSocket: true } };
     assert.deepEqual(pick(classifyTransportFailure(unreachable, false, 1000)), ['network', 'unknown']);
   });
