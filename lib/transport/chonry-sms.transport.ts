@@ -1,7 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import * as http from 'node:http';
-import * as https from 'node:https';
 import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
 import { chonrySmsLoggerContext } from '../chonry-sms.logger';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
