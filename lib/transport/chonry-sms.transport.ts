@@ -3,8 +3,9 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import * as http from 'node:http';
 import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
 import { chonrySmsLoggerContext } from '../chonry-sms.logger';
-import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
+import { ResolvedChonrySmsOptions, revealSecret } from '../chonry-sms.options';
 import { ChonrySmsError, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
+import { Redactor } from '../errors/redact';
 import { classifyTransportFailure, TlsHandshake } from './classify-error';
 import { withoutInheritedDefaults } from './isolated-axios';
 import { AccountReply, parseAccountReply, parseProviderReply, ProviderReply } from './provider-reply';
@@ -42,6 +43,8 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
   /** Per-request axios settings for the `proxy` option (axios's own proxy support stays off for https). */
   private readonly proxyConfig: { proxy?: ReturnType<typeof axiosProxyConfig>; headers: Record<string, string> };
   readonly record: ChonrySmsTransportRecord = { consecutiveFailures: 0 };
+  /** Provider text (`msg`) can echo the request: it never carries the credentials out. */
+  readonly #redactor: Redactor;
 
   constructor(
     private readonly http: HttpService,
@@ -54,6 +57,7 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
       ? { proxy: axiosProxyConfig(proxy), headers: proxy.authorization ? { ...FORM_HEADERS, 'Proxy-Authorization': proxy.authorization } : FORM_HEADERS }
       : { headers: FORM_HEADERS };
     this.logger = new Logger(chonrySmsLoggerContext(options.account));
+    this.#redactor = new Redactor([options.credentials.accessKey, revealSecret(options.credentials)]);
   }
 
   /**
@@ -72,7 +76,7 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     return this.exchange(this.options.apiBaseUrl + path, body, parseAccountReply, cancel, false);
   }
 
-  private async exchange<T extends { code: string }>(
+  private async exchange<T extends { code: string; msg: string }>(
     url: string,
     body: string,
     parse: (status: number, body: string) => T,
@@ -122,7 +126,8 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
         // Only a proxy asks for proxy credentials: it kept the request (RFC 9110 §15.5.8).
         throw new ChonrySmsTransportError('proxy', 'not-sent', `the proxy ${this.options.proxy?.label} refused the request (HTTP 407, proxy authentication required)`, 407);
       }
-            const reply = parse(response.status, typeof response.data === 'string' ? response.data : '');
+      const reply = parse(response.status, typeof response.data === 'string' ? response.data : '');
+      reply.msg = this.#redactor.providerText(reply.msg);
       const latencyMs = performance.now() - started;
       if (tracked) this.succeeded(latencyMs);
       // Sizes and outcome only: the body holds the secret and the recipients.

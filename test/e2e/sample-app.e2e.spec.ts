@@ -222,12 +222,17 @@ describe('sample app with credentials (an external gateway)', () => {
       const rejected = await call(base, 'POST', '/sms', sms);
       assert.equal(rejected.status, 502);
       assert.equal(rejected.json.code, '9006');
+      // A gateway (or a proxy in front of it) that echoes the request in its msg.
+      gateway.fault({ kind: 'body', body: JSON.stringify({ code: '9006', msg: `bad: accesskey=${ACCESS_KEY}&secret=${encodeURIComponent(`${SECRET}-wrong`)} ${SECRET}-wrong` }), contentType: 'application/json' }, 1);
+      const echoed = await call(base, 'POST', '/sms', sms);
+      assert.equal(echoed.status, 502);
+      assert.match(String(echoed.json.providerMessage), /\[redacted\]/);
       gateway.fault({ kind: 'drop' });
       for (let i = 0; i < 3; i++) assert.equal((await call(base, 'POST', '/sms', sms)).status, 503);
       gateway.clearFaults();
       const health = await call(base, 'GET', '/health');
       assert.equal(health.status, 503);
-      for (const text of [rejected.text, health.text]) assert.ok(!text.includes(SECRET), text);
+      for (const text of [rejected.text, echoed.text, health.text]) assert.ok(!text.includes(SECRET), text);
     } finally {
       await app.close();
     }
