@@ -11,11 +11,12 @@ import {
 import { resolveBulkDefaults } from './bulk/bulk-options';
 import { ChonrySmsConfigError } from './errors';
 import { wholeNumberOption } from './errors/option-checks';
+import { Redactor } from './errors/redact';
 import { withAccount } from './errors/with-account';
 import { resolveRetryOptions, ResolvedRetryOptions } from './reliability/retry-options';
 import type { ChonrySmsBulkDefaults, ChonrySmsModuleOptions } from './interfaces';
 import { resolveProxyOption, ResolvedChonrySmsProxy } from './transport/proxy';
-import { isKnownTimeZone, shortTextProblem } from './validation';
+import { hidingValues, isKnownTimeZone, shortTextProblem } from './validation';
 
 const secrets = new WeakMap<ChonrySmsCredentials, string>();
 
@@ -108,17 +109,21 @@ function originOption(o: Record<string, unknown>, key: string, fallback: string)
 
 /** Checks the options given to the module; throws `ChonrySmsConfigError` naming the first bad one. */
 export function resolveChonrySmsOptions(options: ChonrySmsModuleOptions | undefined | null, account = CHONRY_SMS_DEFAULT_ACCOUNT): ResolvedChonrySmsOptions {
+  // A secret put into the wrong option (an environment mix-up) must not be shown by that option's
+  // message: every check that quotes a value (echo, describeType, optionKey) hides it while this runs.
+  const secret = (options as { secret?: unknown } | null | undefined)?.secret;
   try {
-    return resolveOptions(options, account);
+    return hidingValues([secret], () => resolveOptions(options, account));
   } catch (err) {
-    // A secret put into the wrong option (an env var mix-up) must not be echoed by that option's message.
-    const secret = (options as { secret?: unknown } | null | undefined)?.secret;
-    // Messages shorten long values, so a leading part of the secret counts too.
-    const shown = (part: string) => part !== '' && err instanceof ChonrySmsConfigError && err.message.includes(part);
-    if (typeof secret === 'string' && (shown(secret) || (secret.length >= 8 && shown(secret.slice(0, 8))))) {
-      throw withAccount(new ChonrySmsConfigError((err as ChonrySmsConfigError).option, 'is invalid (its value is not shown because it contains the secret)'), account);
-    }
-    throw err instanceof ChonrySmsConfigError ? withAccount(err, account) : err;
+    if (!(err instanceof ChonrySmsConfigError)) throw err;
+    // A safety net for a message that quotes a value some other way: the secret's forms are cut
+    // out of the message, which stays otherwise whole. Too short a secret is not searched for: a
+    // one-letter secret would cut letters out of every message.
+    const redactor = new Redactor([typeof secret === 'string' && secret.length >= 8 ? secret : undefined]);
+    const clean = redactor.contains(err.message) || redactor.contains(err.option)
+      ? Object.assign(err, { option: redactor.redact(err.option), message: redactor.redact(err.message), stack: redactor.redact(err.stack ?? '') })
+      : err;
+    throw withAccount(clean, account);
   }
 }
 

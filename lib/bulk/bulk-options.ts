@@ -1,6 +1,6 @@
 import { ChonrySmsConfigError, ChonrySmsValidationError } from '../errors';
 import type { ChonrySmsBulkDefaults, ChonrySmsBulkOptions, ChonrySmsBulkProgress } from '../interfaces/bulk-send.interface';
-import { describeType, Problem } from '../validation';
+import { describeType, optionKey, Problem } from '../validation';
 
 export const CHONRY_DEFAULT_BULK_CONCURRENCY = 4;
 
@@ -27,7 +27,7 @@ function bulkOptionProblems(raw: unknown, prefix: string, allowProgress: boolean
   const problems: Problem[] = [];
   const add = (key: string, message: string | undefined) => message && problems.push({ path: `${prefix}.${key}`, message });
   for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key) || (key === 'onProgress' && !allowProgress)) add(key, 'is not a known option');
+    if (!KNOWN.has(key) || (key === 'onProgress' && !allowProgress)) add(optionKey(key), 'is not a known option');
   }
   if (o.chunkSize !== undefined) add('chunkSize', wholeNumberProblem(o.chunkSize));
   if (o.concurrency !== undefined) add('concurrency', wholeNumberProblem(o.concurrency));

@@ -32,7 +32,26 @@ export abstract class ChonrySmsError extends Error {
   }
 }
 
-/** Thrown at start-up for missing or invalid module options. Names the option; never prints the secret. */
+/** The module an option path (`option` of a `ChonrySmsConfigError`) belongs to, and its name there. */
+const OPTION_OWNERS: readonly [prefix: string, owner: string][] = [
+  ['queue', 'ChonrySmsQueueModule'],
+  ['health', 'ChonrySmsHealthModule'],
+];
+
+function describeOption(option: string, detail: string): string {
+  for (const [prefix, owner] of OPTION_OWNERS) {
+    // The whole options object of that module (`'queue'`), or one option of it (`'queue.concurrency'`).
+    if (option === prefix) return `${owner} ${detail}`;
+    if (option.startsWith(`${prefix}.`)) return `${owner} option '${option.slice(prefix.length + 1)}' ${detail}`;
+  }
+  return `ChonrySmsModule option '${option}' ${detail}`;
+}
+
+/**
+ * Thrown at start-up for missing or invalid options. `option` is the option's path (`timeout`,
+ * `retry.attempts`, `queue.concurrency`, `health.timeout`); the message names the module it was
+ * given to and the option as written there. Never prints the secret.
+ */
 export class ChonrySmsConfigError extends ChonrySmsError {
   readonly delivery = 'not-sent' as const;
 
@@ -40,7 +59,7 @@ export class ChonrySmsConfigError extends ChonrySmsError {
     readonly option: string,
     detail: string,
   ) {
-    super(`ChonrySmsModule option '${option}' ${detail}`);
+    super(describeOption(option, detail));
   }
 }
 

@@ -1,5 +1,6 @@
 import { ChonrySmsConfigError } from '../errors';
 import { wholeNumberOption } from '../errors/option-checks';
+import { optionKey } from '../validation/problem';
 
 /** The `retry` module option. Absent: every send is tried exactly once. */
 export interface ChonrySmsRetryOptions {
@@ -46,7 +47,7 @@ export function resolveRetryOptions(value: unknown): ResolvedRetryOptions {
   }
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) throw new ChonrySmsConfigError(`retry.${key}`, `is not a known option (known: ${[...KNOWN].join(', ')})`);
+    if (!KNOWN.has(key)) throw new ChonrySmsConfigError(`retry.${optionKey(key)}`, `is not a known option (known: ${[...KNOWN].join(', ')})`);
   }
   const attempts = wholeNumberOption(o.attempts, 'retry.attempts', 3, 1, 10);
   const initialDelay = wholeNumberOption(o.initialDelay, 'retry.initialDelay', 200, 0, 60_000);
