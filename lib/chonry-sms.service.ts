@@ -174,23 +174,31 @@ export class ChonrySmsService {
    * verdict. With `pace`, every attempt holds a rate-limit slot until its request has ended.
    */
   private dispatch(body: string, recipients: number, retry: ResolvedRetryOptions, pace?: RequestPacer): Promise<SendSmsResult> {
-    return this.inFlight.run((cancel) =>
-      withRetry(
-        retry,
-        cancel,
-        async () => {
-          const slot = await pace?.();
-          try {
-            const reply = await this.transport.post(body, cancel);
-            if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
-            return { batchId: reply.batchId, msg: reply.msg, recipients };
-          } finally {
-            slot?.release();
-          }
-        },
-        (failure, attempt, delayMs) =>
-          this.logger.warn(`SMS attempt ${attempt} of ${retry.attempts} failed (${failure.message}); retrying in ${delayMs} ms`),
-      ),
-    );
+    return this.inFlight.run(async (cancel) => {
+      try {
+        const result = await withRetry(
+          retry,
+          cancel,
+          async () => {
+            const slot = await pace?.();
+            try {
+              const reply = await this.transport.post(body, cancel);
+              if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
+              return { batchId: reply.batchId, msg: reply.msg, recipients };
+            } finally {
+              slot?.release();
+            }
+          },
+          (failure, attempt, delayMs) =>
+            this.logger.warn(`SMS attempt ${attempt} of ${retry.attempts} failed (${failure.message}); retrying in ${delayMs} ms`),
+        );
+        this.transport.recordSend();
+        return result;
+      } catch (err) {
+        // Health counts sends, not attempts: one record per send, after its retries.
+        this.transport.recordSend(err);
+        throw err;
+      }
+    });
   }
 }

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import { CHONRY_SMS_RESOLVED_OPTIONS } from '../chonry-sms.constants';
 import { chonrySmsLoggerContext } from '../chonry-sms.logger';
 import { ResolvedChonrySmsOptions, revealSecret } from '../chonry-sms.options';
-import { ChonrySmsError, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
+import { ChonrySmsApiError, ChonrySmsError, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../errors';
 import { Redactor } from '../errors/redact';
 import { classifyTransportFailure, TlsHandshake } from './classify-error';
 import { withoutInheritedDefaults } from './isolated-axios';
@@ -155,18 +155,28 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
   }
 
   private succeeded(latencyMs: number): void {
-    this.record.consecutiveFailures = 0;
-    this.record.lastSuccessAt = new Date();
     this.record.lastLatencyMs = latencyMs;
   }
 
   private failed(err: ChonrySmsTransportError, latencyMs: number, where: string, tracked: boolean): void {
-    if (tracked) {
-      this.record.consecutiveFailures++;
-      this.record.lastFailure = { kind: err.kind, delivery: err.delivery, at: new Date() };
-      this.record.lastLatencyMs = latencyMs;
-    }
+    if (tracked) this.record.lastLatencyMs = latencyMs;
     this.logger.warn(`POST ${where} failed after ${Math.round(latencyMs)} ms: ${err.kind} (delivery ${err.delivery})`);
+  }
+
+  /**
+   * Records how one send ended, after all its retries: the health indicator counts sends, not
+   * attempts, so one refused send with `retry: { attempts: 3 }` is one failure. A provider's
+   * rejection is an answer from a working gateway; a send cut off by shutdown says nothing.
+   */
+  recordSend(outcome?: unknown): void {
+    if (outcome instanceof ChonrySmsTransportError) {
+      if (outcome.kind === 'shutdown') return;
+      this.record.consecutiveFailures++;
+      this.record.lastFailure = { kind: outcome.kind, delivery: outcome.delivery, at: new Date() };
+    } else if (outcome === undefined || outcome instanceof ChonrySmsApiError) {
+      this.record.consecutiveFailures = 0;
+      this.record.lastSuccessAt = new Date();
+    }
   }
 
   // The last shutdown hook: sends still draining at shutdown (a queue worker's, the in-flight sends

@@ -125,6 +125,34 @@ describe('ChonrySmsHealthIndicator', () => {
   });
 });
 
+describe('ChonrySmsHealthIndicator counts sends, not attempts', () => {
+  it('one send refused three times (retry attempts 3) is one failure; a bulk send counts each of its requests once', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as import('node:net').AddressInfo;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const sms = ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: `http://127.0.0.1:${port}`, timeout: 300, retry: { attempts: 3, initialDelay: 1 } });
+    const app = await createApp({ imports: [sms, ChonrySmsHealthModule.register({ imports: [sms], probe: false, failureThreshold: 2 })] });
+    try {
+      const err = await rejectionOf(app.get(ChonrySmsService).send({ mobiles: ['447911123456'], variables: ['x'] }));
+      assert.match(err.message, /connection-refused|refused/);
+      const once = entry(await app.get(ChonrySmsHealthIndicator).isHealthy());
+      assert.equal(once.sends.consecutiveFailures, 1, 'three attempts of one send');
+      assert.equal(once.status, 'up', 'one failed send is under the threshold of 2');
+      assert.equal(once.sends.lastFailure?.kind, 'connection-refused');
+
+      const bulk = await app.get(ChonrySmsService).sendBulk({ mobiles: ['447911123456', '447911123457'], variables: ['x'] }, { chunkSize: 1, concurrency: 1 });
+      assert.equal(bulk.failures.length, 2);
+      const down = entry(await app.get(ChonrySmsHealthIndicator).isHealthy());
+      assert.equal(down.sends.consecutiveFailures, 3, 'one per request of the bulk send, not per attempt');
+      assert.equal(down.status, 'down');
+      assert.match(down.message!, /the last 3 sends failed/);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('ChonrySmsHealthIndicator options', () => {
   it('reports down within its timeout when the gateway accepts connections but never answers', async () => {
     const sockets: import('node:net').Socket[] = [];
