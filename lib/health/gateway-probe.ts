@@ -1,5 +1,3 @@
-import axios from 'axios';
-import { withoutInheritedDefaults } from '../transport/isolated-axios';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { classifyTransportFailure } from '../transport/classify-error';
@@ -22,42 +20,42 @@ export class GatewayProbe {
   // A fresh connection per probe: a pooled keep-alive socket would prove nothing about reachability.
   private readonly httpAgent = new http.Agent({ keepAlive: false });
   private readonly httpsAgent = new https.Agent({ keepAlive: false });
-  private readonly client = withoutInheritedDefaults(axios.create());
 
-  async probe(url: string, timeoutMs: number): Promise<GatewayProbeResult> {
+  /**
+   * Node's own client, not axios: the probe needs only the status line. A gateway that answers
+   * `HEAD` with a malformed rest (a body after a `404`, as Java's built-in HTTP server sends) has
+   * still answered, so the verdict is taken on the `response` event and what follows is ignored.
+   * No app-wide defaults can reach it either.
+   */
+  probe(url: string, timeoutMs: number): Promise<GatewayProbeResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<GatewayProbeResult>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        resolve({ reachable: false, latencyMs: elapsed(), error: `timeout (no answer within ${timeoutMs} ms)` });
+    return new Promise<GatewayProbeResult>((resolve) => {
+      let settled = false;
+      const settle = (result: GatewayProbeResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(result);
+        request.destroy();
+      };
+      const secure = url.startsWith('https:');
+      const request = (secure ? https : http).request(url, { method: 'HEAD', agent: secure ? this.httpsAgent : this.httpAgent });
+      const timer = setTimeout(() => {
+        settle({ reachable: false, latencyMs: elapsed(), error: `timeout (no answer within ${timeoutMs} ms)` });
       }, timeoutMs);
+      request.on('response', (res) => {
+        res.on('error', () => undefined);
+        res.resume();
+        settle({ reachable: true, status: res.statusCode, latencyMs: elapsed() });
+      });
+      request.on('error', (err) => {
+        if (settled) return;
+        const failure = classifyTransportFailure(err, false, timeoutMs);
+        settle({ reachable: false, latencyMs: elapsed(), error: failure.errno ? `${failure.kind} (${failure.errno})` : failure.kind });
+      });
+      request.end();
     });
-    const attempt = this.client
-      .request({
-        method: 'HEAD',
-        url,
-        validateStatus: () => true,
-        maxRedirects: 0,
-        timeout: timeoutMs,
-        signal: controller.signal,
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
-      })
-      .then(
-        (res): GatewayProbeResult => ({ reachable: true, status: res.status, latencyMs: elapsed() }),
-        (err: unknown): GatewayProbeResult => {
-          const failure = classifyTransportFailure(err, controller.signal.aborted, timeoutMs);
-          return { reachable: false, latencyMs: elapsed(), error: failure.errno ? `${failure.kind} (${failure.errno})` : failure.kind };
-        },
-      );
-    try {
-      return await Promise.race([attempt, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   destroy(): void {

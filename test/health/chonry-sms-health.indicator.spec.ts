@@ -153,6 +153,30 @@ describe('ChonrySmsHealthIndicator counts sends, not attempts', () => {
   });
 });
 
+describe('ChonrySmsHealthIndicator probe of a malformed gateway', () => {
+  it('a gateway that sends a body with its 404 to HEAD (as Java\'s built-in HTTP server does) answered: reachable', async () => {
+    const server: Server = createServer((socket) => {
+      socket.once('data', () => {
+        // Status line, headers and a body in one write: the body is not allowed after HEAD.
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 21\r\nContent-Type: text/html\r\n\r\n<h1>404 Not Found</h1>garbage after the body');
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    const app = await healthApp(`http://127.0.0.1:${port}`, { timeout: 1_000 });
+    try {
+      const e = entry(await app.get(ChonrySmsHealthIndicator).isHealthy());
+      assert.equal(e.gateway.reachable, true, JSON.stringify(e));
+      assert.equal(e.gateway.status, 404);
+      assert.equal(e.status, 'up');
+    } finally {
+      await app.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe('ChonrySmsHealthIndicator options', () => {
   it('reports down within its timeout when the gateway accepts connections but never answers', async () => {
     const sockets: import('node:net').Socket[] = [];
