@@ -1,4 +1,4 @@
-import { describeType, echo } from '../validation/problem';
+import { echo } from '../validation/problem';
 import { ChonrySmsConfigError } from './chonry-sms.errors';
 
 /** A plain decimal whole number as text: what an environment variable read by `ConfigService` holds. */
@@ -17,7 +17,7 @@ export function wholeNumberOption(value: unknown, option: string, fallback: numb
   const n = typeof given === 'string' && DECIMAL_TEXT.test(given) ? Number(given) : given;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
-    const got = typeof given === 'string' ? `the string ${echo(given)}` : describeType(n);
+    const got = typeof given === 'string' ? `the string ${echo(given)}` : String(n).slice(0, 40);
     throw new ChonrySmsConfigError(option, `must be a whole number${unit ? ` of ${unit}` : ''} ${range} (got ${got})`);
   }
   return n;

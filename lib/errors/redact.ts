@@ -22,6 +22,9 @@ export function encodedForms(value: string): string[] {
     forms.add(json);
     forms.add(json.replace(/\//g, '\\/'));
   }
+  // A string with an unpaired surrogate has no URL encoding (it cannot be written as UTF-8, so it
+  // never is on the wire): only its JSON forms can come back.
+  if (!value.isWellFormed()) return [...forms].sort((a, b) => b.length - a.length);
   for (const once of [urlEncoded(value), formEncoded(value)]) {
     forms.add(once);
     forms.add(urlEncoded(once));

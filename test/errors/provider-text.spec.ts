@@ -3,7 +3,8 @@ import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { INestApplication } from '@nestjs/common';
 import { ChonrySmsApiError, ChonrySmsModule, ChonrySmsService } from '../../lib';
-import { encodedForms, MAX_PROVIDER_TEXT, REDACTED } from '../../lib/errors/redact';
+import fc from 'fast-check';
+import { encodedForms, MAX_PROVIDER_TEXT, REDACTED, Redactor } from '../../lib/errors/redact';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { CapturingLogger, createApp, rejectionOf, startSandbox } from '../helpers';
 
@@ -97,5 +98,19 @@ describe('provider text never carries the credentials out, and is capped', () =>
     const err = await rejectionOf(sms.send({ mobiles: ['447911123456'], variables: ['x'] }));
     assert.ok(err instanceof ChonrySmsApiError);
     assert.equal(err.providerMessage, 'accesskey or secret wrong');
+  });
+});
+
+describe('Redactor (property)', () => {
+  it('no encoded form of any secret survives redaction, wherever it sits in the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', minLength: 8, maxLength: 30 }), fc.string(), fc.string(), fc.nat(20), (secret, before, after, pick) => {
+        const forms = encodedForms(secret);
+        const form = forms[pick % forms.length];
+        const out = new Redactor([secret]).redact(`${before}${form}${after}`);
+        return !out.includes(form) && !out.includes(secret);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

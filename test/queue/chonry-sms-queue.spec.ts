@@ -284,7 +284,7 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
 
     const bad = await rejectionOf(createApp({ imports: [ChonrySmsQueueModule.forRoot({ limiter: { max: 0, duration: 1000 }, workers: false })] }));
     assert.ok(bad instanceof ChonrySmsConfigError);
-    assert.match(bad.message, /queue\.limiter\.max/);
+    assert.match(bad.message, /^ChonrySmsQueueModule option 'limiter\.max' /);
     const moduleRef = await Test.createTestingModule({
       imports: [ChonrySmsQueueModule.forRoot({ connection: { url: REDIS_URL }, prefix, queueName: `q${++queues}` })],
     }).compile();
