@@ -25,6 +25,8 @@ import { ChonrySmsApiError, ChonrySmsDeliveryReportsError, ChonrySmsError } from
 import { withAccount } from './errors/with-account';
 import type { ChonrySmsBulkOptions, ChonrySmsBulkResult, SendSmsResult } from './interfaces';
 import { ChonrySmsInFlightSends, NO_RETRY, ResolvedRetryOptions, withRetry } from './reliability';
+import { ChonrySmsOperation } from './telemetry/send-channel';
+import { countRecipients, outcomeOf, traceOperation, traceRequest } from './telemetry/telemetry';
 import { ChonrySmsTransport } from './transport/chonry-sms.transport';
 import { joinVariables, MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, PersonalizedMessage } from './validation';
 
@@ -41,6 +43,7 @@ export const SEND_ONCE = Symbol('chonry-sms:send-once');
 @Injectable()
 export class ChonrySmsService {
   private readonly logger: Logger;
+  private readonly sendUrl: URL;
 
   constructor(
     @Inject(CHONRY_SMS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsOptions,
@@ -48,6 +51,7 @@ export class ChonrySmsService {
     private readonly inFlight: ChonrySmsInFlightSends,
   ) {
     this.logger = new Logger(chonrySmsLoggerContext(options.account));
+    this.sendUrl = new URL(options.sendUrl);
   }
 
   /** One template with the same variables to up to 50,000 recipients (duplicates are sent once). */
@@ -69,14 +73,14 @@ export class ChonrySmsService {
     const dto = validateInput(SendSmsDto, input);
     const mobiles = normalizedField<string[]>(dto, 'mobiles');
     const body = plainSendBody(this.options, commonWireFields(dto, this.options), mobiles, joinVariables(dto.variables));
-    return this.dispatch(body, mobiles.length, retry);
+    return this.dispatch(body, mobiles.length, retry, 'send');
   }
 
   private sendPersonal(input: SendPersonalizedSmsDto, retry: ResolvedRetryOptions): Promise<SendSmsResult> {
     const dto = validateInput(SendPersonalizedSmsDto, input);
     const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
     const body = personalizedSendBody(this.options, commonWireFields(dto, this.options), messages);
-    return this.dispatch(body, messages.length, retry);
+    return this.dispatch(body, messages.length, retry, 'sendPersonalized');
   }
 
   /**
@@ -98,35 +102,46 @@ export class ChonrySmsService {
     const dto = validateInput(SendBulkSmsDto, input);
     const common = commonWireFields(dto, this.options);
     const content = joinVariables(dto.variables);
-    return runBulk(normalizedField<string[]>(dto, 'mobiles'), settings, {
-      send: (mobiles, pace) => this.dispatch(plainSendBody(this.options, common, mobiles, content), mobiles.length, this.options.retry, pace),
-      mobilesOf: (mobiles) => mobiles,
-    }, this.inFlight.closingSignal);
+    const mobiles = normalizedField<string[]>(dto, 'mobiles');
+    return this.bulkSpan('sendBulk', mobiles.length, () => runBulk(mobiles, settings, {
+      send: (chunk, pace) => this.dispatch(plainSendBody(this.options, common, chunk, content), chunk.length, this.options.retry, 'sendBulk', pace),
+      mobilesOf: (chunk) => chunk,
+    }, this.inFlight.closingSignal));
   }
 
   private bulkPersonal(input: SendPersonalizedBulkSmsDto, options?: ChonrySmsBulkOptions): Promise<ChonrySmsBulkResult> {
     const settings = bulkSettings(this.options.bulk ?? {}, options, MAX_MESSAGES_PER_REQUEST);
     const dto = validateInput(SendPersonalizedBulkSmsDto, input);
     const common = commonWireFields(dto, this.options);
-    return runBulk(normalizedField<PersonalizedMessage[]>(dto, 'messages'), settings, {
-      send: (messages, pace) => this.dispatch(personalizedSendBody(this.options, common, messages), messages.length, this.options.retry, pace),
-      mobilesOf: (messages) => messages.map((m) => m.mobile),
-    }, this.inFlight.closingSignal);
+    const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
+    return this.bulkSpan('sendPersonalizedBulk', messages.length, () => runBulk(messages, settings, {
+      send: (chunk, pace) => this.dispatch(personalizedSendBody(this.options, common, chunk), chunk.length, this.options.retry, 'sendPersonalizedBulk', pace),
+      mobilesOf: (chunk) => chunk.map((m) => m.mobile),
+    }, this.inFlight.closingSignal));
+  }
+
+  /** A bulk send's span, the parent of its requests' spans; its outcome as counts. */
+  private bulkSpan(name: 'sendBulk' | 'sendPersonalizedBulk', recipients: number, run: () => Promise<ChonrySmsBulkResult>): Promise<ChonrySmsBulkResult> {
+    return traceOperation({ account: this.options.account, name, recipients }, run, (r) => ({
+      'chonry_sms.sent': r.sent,
+      'chonry_sms.failed': r.failed,
+      'chonry_sms.requests': r.batches.length + r.failures.length,
+    }));
   }
 
   /** The account's balances (`/query/account` on `apiBaseUrl`); `internationalSms` is the `国际短信` one. */
   async getBalance(): Promise<ChonrySmsBalance> {
-    return this.named(async () => parseBalance(await this.account(CHONRY_BALANCE_PATH)));
+    return this.named(async () => parseBalance(await this.account(CHONRY_BALANCE_PATH, 'balance')));
   }
 
   /** The account's templates and their review state (`/query/templatelist` on `apiBaseUrl`). */
   async listTemplates(): Promise<ChonrySmsTemplate[]> {
-    return this.named(async () => parseTemplates(await this.account(CHONRY_TEMPLATES_PATH)));
+    return this.named(async () => parseTemplates(await this.account(CHONRY_TEMPLATES_PATH, 'templates')));
   }
 
   /** The account's signatures and their review state (`/query/signlist` on `apiBaseUrl`). */
   async listSigns(): Promise<ChonrySmsSign[]> {
-    return this.named(async () => parseSigns(await this.account(CHONRY_SIGNS_PATH)));
+    return this.named(async () => parseSigns(await this.account(CHONRY_SIGNS_PATH, 'signs')));
   }
 
   /**
@@ -136,7 +151,7 @@ export class ChonrySmsService {
    */
   async pullDeliveryReports(): Promise<ChonrySmsDeliveryReport[]> {
     return this.named(async () => {
-      const { reports, malformed } = parseDeliveryReports(await this.account(CHONRY_REPORTS_PATH), this.options.timeZone);
+      const { reports, malformed } = parseDeliveryReports(await this.account(CHONRY_REPORTS_PATH, 'deliveryReports'), this.options.timeZone);
       if (malformed.length > 0) throw new ChonrySmsDeliveryReportsError(reports, malformed.length);
       return reports;
     });
@@ -146,11 +161,15 @@ export class ChonrySmsService {
    * One account endpoint's exchange: credentials only, tracked for shutdown, never retried (a pull
    * repeated after a lost answer would not get the same reports back). Returns the reply's `data`.
    */
-  private account(path: string): Promise<unknown> {
+  private account(path: string, operation: ChonrySmsOperation): Promise<unknown> {
     const body = accountBody(this.options);
+    const meta = { account: this.options.account, operation, recipients: 0, body, url: new URL(this.options.apiBaseUrl + path) };
     return this.inFlight.run(async (cancel) => {
-      const reply = await this.transport.postAccount(path, body, cancel);
-      if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
+      const reply = await traceRequest(meta, async () => {
+        const reply = await this.transport.postAccount(path, body, cancel);
+        if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
+        return reply;
+      }, (r) => ({ status: r.status }));
       return reply.data;
     });
   }
@@ -173,7 +192,8 @@ export class ChonrySmsService {
    * The one path every request takes: shutdown tracking, retries as configured, the provider's
    * verdict. With `pace`, every attempt holds a rate-limit slot until its request has ended.
    */
-  private dispatch(body: string, recipients: number, retry: ResolvedRetryOptions, pace?: RequestPacer): Promise<SendSmsResult> {
+  private dispatch(body: string, recipients: number, retry: ResolvedRetryOptions, operation: ChonrySmsOperation, pace?: RequestPacer): Promise<SendSmsResult> {
+    const meta = { account: this.options.account, operation, recipients, body, url: this.sendUrl };
     return this.inFlight.run(async (cancel) => {
       try {
         const result = await withRetry(
@@ -182,8 +202,11 @@ export class ChonrySmsService {
           async () => {
             const slot = await pace?.();
             try {
-              const reply = await this.transport.post(body, cancel);
-              if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
+              const reply = await traceRequest(meta, async () => {
+                const reply = await this.transport.post(body, cancel);
+                if (reply.code !== '0') throw new ChonrySmsApiError(reply.code, reply.msg);
+                return reply;
+              }, (r) => ({ status: r.status, batchId: r.batchId }));
               return { batchId: reply.batchId, msg: reply.msg, recipients };
             } finally {
               slot?.release();
@@ -193,10 +216,12 @@ export class ChonrySmsService {
             this.logger.warn(`SMS attempt ${attempt} of ${retry.attempts} failed (${failure.message}); retrying in ${delayMs} ms`),
         );
         this.transport.recordSend();
+        countRecipients(this.options.account, 'accepted', recipients);
         return result;
       } catch (err) {
-        // Health counts sends, not attempts: one record per send, after its retries.
+        // Health and metrics count sends, not attempts: one record per send, after its retries.
         this.transport.recordSend(err);
+        countRecipients(this.options.account, outcomeOf(err), recipients);
         throw err;
       }
     });

@@ -36,4 +36,5 @@ export * from './errors';
 export * from './interfaces';
 export type { ChonrySmsTransportRecord } from './transport/chonry-sms.transport';
 export { ChonrySmsRetryOptions } from './reliability/retry-options';
+export * from './telemetry';
 export { MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, normalizeMobile } from './validation';

@@ -7,6 +7,7 @@ import { CHONRY_SMS_DEFAULT_ACCOUNT } from '../chonry-sms.constants';
 import { chonrySmsTokens } from '../chonry-sms.tokens';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsService, SEND_ONCE } from '../chonry-sms.service';
+import { traceOperation } from '../telemetry/telemetry';
 import { ChonrySmsApiError, ChonrySmsConfigError, ChonrySmsError, ChonrySmsTransportError } from '../errors';
 import { CampaignJobData, jobInput, jobRecipients } from './campaign-jobs';
 import { CampaignStore, ChonrySmsCampaignFailure } from './campaign-store';
@@ -145,7 +146,11 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
     try {
       const input = jobInput(data);
       // One request, none of ChonrySmsModule's in-process retries: BullMQ's rules and slot apply.
-      const request = sender.sms[SEND_ONCE](input);
+      const request = traceOperation(
+        { account: data.account ?? CHONRY_SMS_DEFAULT_ACCOUNT, name: 'campaign job', recipients: mobiles.length, attributes: { 'chonry_sms.campaign_id': data.campaignId, 'chonry_sms.job_id': String(job.id), 'chonry_sms.attempt': job.attemptsMade + 1 } },
+        () => sender.sms[SEND_ONCE](input),
+        (r) => ({ 'chonry_sms.batch_id': r.batchId }),
+      );
       const tracked = request.catch(() => undefined).finally(() => this.requests.delete(tracked));
       this.requests.add(tracked);
       const result = await request;

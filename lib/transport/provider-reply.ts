@@ -5,6 +5,8 @@ export interface ProviderReply {
   code: string;
   msg: string;
   batchId: string;
+  /** The HTTP status it came with. */
+  status: number;
 }
 
 function asText(value: unknown): string {
@@ -36,7 +38,7 @@ export function parseProviderReply(status: number, body: string): ProviderReply 
   // An acceptance without a batch id cannot be matched to its delivery reports, and is not the
   // provider's format; the message was probably accepted, so it must not be retried blindly.
   if (code === '0' && batchId === '') return fail('bad-response', 'the gateway answered code "0" (accepted) without a batchId', status);
-  return { code, msg: asText(r.msg), batchId };
+  return { code, msg: asText(r.msg), batchId, status };
 }
 
 /** An account endpoint's JSON answer: `{"code":"0","msg":"SUCCESS","data":...}`; `data` still unchecked. */
@@ -44,6 +46,7 @@ export interface AccountReply {
   code: string;
   msg: string;
   data: unknown;
+  status: number;
 }
 
 /** Id fields the provider may send as JSON numbers beyond 2^53; they are read as their digits. */
@@ -71,7 +74,7 @@ export function parseAccountReply(status: number, body: string): AccountReply {
   const code = asText(r.code);
   if (code === '') return fail('bad-response', 'the gateway answered an empty or non-text "code"', status);
   if (!PLAIN_CODE.test(code)) return fail('bad-response', `the gateway answered a "code" that is not a plain whole number (${code.length} characters)`, status);
-  return { code, msg: asText(r.msg), data: r.data };
+  return { code, msg: asText(r.msg), data: r.data, status };
 }
 
 const PLAIN_CODE = /^(0|-?[1-9][0-9]{0,17})$/;
