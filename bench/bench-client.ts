@@ -49,7 +49,7 @@ function accepted(text: string): boolean {
 }
 
 /** The baseline clients: POST given bytes, answer whether the provider accepted them. */
-function baselinePost(client: Exclude<ClientName, 'module'>, sendUrl: string): Post {
+function baselinePost(client: Exclude<ClientName, 'module' | 'module-no-otel'>, sendUrl: string): Post {
   if (client === 'axios') {
     const ax = axios.create({ httpAgent: new http.Agent({ keepAlive: true }), maxBodyLength: Infinity, maxContentLength: Infinity });
     return async (body) => accepted((await ax.post<string>(sendUrl, body, { headers: FORM_HEADERS, responseType: 'text', transformResponse: (d: string) => d })).data);
@@ -126,14 +126,16 @@ async function run(job: Job): Promise<ClientReport> {
   const sendUrl = `${job.url}/intl/api/v2/send`;
   let app: INestApplicationContext | undefined;
   let sms: ChonrySmsService | undefined;
-  if (client === 'module') {
+  // Both module clients run the same code; the second cannot load @opentelemetry/api (bench/no-otel.ts).
+  const isModule = client === 'module' || client === 'module-no-otel';
+  if (isModule) {
     app = await NestFactory.createApplicationContext(
       ChonrySmsModule.forRoot({ accessKey: BENCH_ACCESS_KEY, secret: BENCH_SECRET, baseUrl: job.url, templateId: BENCH_TEMPLATE_ID, timeout: 60_000 }),
       { logger: false },
     );
     sms = app.get(ChonrySmsService);
   }
-  const post = client === 'module' ? undefined : baselinePost(client, sendUrl);
+  const post = isModule ? undefined : baselinePost(client, sendUrl);
   const numbers = benchNumbers(scenario.recipients);
   let call: (i: number) => Promise<boolean>;
   let preRequest: (() => void) | undefined;

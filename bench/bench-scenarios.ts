@@ -4,10 +4,13 @@ export const BENCH_ACCESS_KEY = 'bench-access-key';
 export const BENCH_SECRET = 'bench-secret';
 export const BENCH_TEMPLATE_ID = '100';
 
-export type ClientName = 'module' | 'axios' | 'undici' | 'new-connection';
-export const CLIENTS: readonly ClientName[] = ['module', 'axios', 'undici', 'new-connection'];
+export type ClientName = 'module' | 'module-no-otel' | 'axios' | 'undici' | 'new-connection';
+export const CLIENTS: readonly ClientName[] = ['module', 'module-no-otel', 'axios', 'undici', 'new-connection'];
+/** Clients measured only on the small-send scenarios, where a per-request cost would show most. */
+export const SMALL_ONLY: readonly ClientName[] = ['module-no-otel'];
 export const CLIENT_LABELS: Record<ClientName, string> = {
   module: 'nestjs-chonry-sms',
+  'module-no-otel': 'nestjs-chonry-sms, @opentelemetry/api not installed',
   axios: 'axios keep-alive',
   undici: 'undici 7',
   'new-connection': 'new connection per request (official client)',

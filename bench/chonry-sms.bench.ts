@@ -5,7 +5,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { CLIENT_LABELS, ClientName, ClientReport, CLIENTS, Scenario, ScenarioName, scenarios } from './bench-scenarios';
+import { CLIENT_LABELS, ClientName, ClientReport, CLIENTS, Scenario, ScenarioName, scenarios, SMALL_ONLY } from './bench-scenarios';
 
 const short = process.argv.includes('--short');
 const ROUNDS = short ? 1 : 5;
@@ -44,6 +44,7 @@ async function measure(url: string, client: ClientName, scenario: Scenario): Pro
   // CHONRY_BENCH_PROFILE=<folder> writes a CPU profile of every client process there.
   const profile = process.env.CHONRY_BENCH_PROFILE;
   const execArgv = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  if (client === 'module-no-otel') execArgv.push('--require', join(__dirname, 'no-otel.js'));
   const child = fork(join(__dirname, 'bench-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const reply = once<{ report: ClientReport }>(child, 'report');
   child.send({ client, scenario, url });
@@ -77,6 +78,15 @@ function goals(results: ClientReport[]): string {
   };
   ratio('small-c1', 'send() throughput vs axios keep-alive, c=1', 0.9);
   ratio('small-c64', 'send() throughput vs axios keep-alive, c=64', 0.9);
+  // The telemetry's cost when the app registers no OpenTelemetry SDK: installed API vs none at all.
+  for (const [scenario, c] of [['small-c1', 1], ['small-c64', 64]] as const) {
+    const withApi = get(scenario, 'module');
+    const without = get(scenario, 'module-no-otel');
+    if (withApi && without) {
+      const r = withApi.throughput / without.throughput;
+      lines.push(`| send() throughput, @opentelemetry/api installed without an SDK vs not installed, c=${c} | ${fmt(r, 2)}× | ≥ 0.97× | ${r >= 0.97 ? 'yes' : 'no'} |`);
+    }
+  }
   for (const [scenario, label] of [
     ['send-50k', 'CPU before the request is written, 50,000-number send (median / worst)'],
     ['personal-10k', 'CPU before the request is written, 10,000-message send (median / worst)'],
@@ -102,10 +112,11 @@ async function main(): Promise<void> {
   try {
     for (const scenario of list) {
       // Clients take turns, round after round, so a change in the machine's load hits them all alike.
-      const rounds = new Map<ClientName, ClientReport[]>(clients.map((c) => [c, []]));
+      const here = clients.filter((c) => scenario.name.startsWith('small') || !SMALL_ONLY.includes(c));
+      const rounds = new Map<ClientName, ClientReport[]>(here.map((c) => [c, []]));
       for (let round = 0; round < ROUNDS; round++) {
         // Each round starts with a different client, so none always follows the same neighbour.
-        for (const client of [...clients.slice(round % clients.length), ...clients.slice(0, round % clients.length)]) {
+        for (const client of [...here.slice(round % here.length), ...here.slice(0, round % here.length)]) {
           server.send({ type: 'reset' });
           await once(server, 'reset');
           const report = await measure(url, client, scenario);
