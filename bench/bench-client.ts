@@ -40,6 +40,15 @@ interface Job {
 
 type Post = (body: string) => Promise<boolean>;
 
+function canResolve(request: string): boolean {
+  try {
+    require.resolve(request);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function accepted(text: string): boolean {
   try {
     return (JSON.parse(text) as { code?: string }).code === '0';
@@ -128,6 +137,7 @@ async function run(job: Job): Promise<ClientReport> {
   let sms: ChonrySmsService | undefined;
   // Both module clients run the same code; the second cannot load @opentelemetry/api (bench/no-otel.ts).
   const isModule = client === 'module' || client === 'module-no-otel';
+  if (client === 'module-no-otel' && canResolve('@opentelemetry/api')) throw new Error('module-no-otel: @opentelemetry/api is still resolvable; bench/no-otel.js was not preloaded');
   if (isModule) {
     app = await NestFactory.createApplicationContext(
       ChonrySmsModule.forRoot({ accessKey: BENCH_ACCESS_KEY, secret: BENCH_SECRET, baseUrl: job.url, templateId: BENCH_TEMPLATE_ID, timeout: 60_000 }),

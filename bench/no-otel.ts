@@ -1,6 +1,6 @@
 // Preloaded (`--require`) into the benchmark client that stands for an app without
 // `@opentelemetry/api`: the package cannot be resolved, as if it were not installed.
-import * as Module from 'node:module';
+import Module from 'node:module';
 
 const internals = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
 const resolve = internals._resolveFilename;

@@ -15,12 +15,14 @@ interface Attributes {
   [key: string]: string | number | boolean | undefined;
 }
 interface Span {
+  spanContext(): object;
   setAttribute(key: string, value: string | number | boolean): unknown;
   setAttributes(attributes: Attributes): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
   end(): void;
 }
 interface OtelApi {
+  isSpanContextValid(spanContext: object): boolean;
   trace: {
     getTracer(name: string): { startSpan(name: string, options: { kind: number; attributes: Attributes }, context?: unknown): Span };
     setSpan(context: unknown, span: Span): unknown;
@@ -141,7 +143,8 @@ async function withClientSpan<T>(otelApi: OtelApi, meta: RequestMeta, run: () =>
   const started = performance.now();
   const durationAttributes: Attributes = { ...common };
   try {
-    const result = await otelApi.context.with(otelApi.trace.setSpan(otelApi.context.active(), span), run);
+    // Without an SDK the span is the API's no-op one (an invalid context): nothing to propagate.
+    const result = otelApi.isSpanContextValid(span.spanContext()) ? await otelApi.context.with(otelApi.trace.setSpan(otelApi.context.active(), span), run) : await run();
     const { status, batchId } = seen(result);
     if (status !== undefined) {
       span.setAttribute('http.response.status_code', status);
