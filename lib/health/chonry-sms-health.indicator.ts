@@ -10,6 +10,8 @@ import {
   resolveChonrySmsHealthOptions,
   ResolvedChonrySmsHealthOptions,
 } from './chonry-sms-health.options';
+import type { ChonrySmsService } from '../chonry-sms.service';
+import { BalanceCache, BalanceReading } from './balance-cache';
 import { GatewayProbe, GatewayProbeResult } from './gateway-probe';
 
 /**
@@ -24,6 +26,7 @@ const accountLabel = (account: string | undefined) => String(account ?? 'default
 export class ChonrySmsHealthIndicator implements OnModuleDestroy {
   private readonly options: ResolvedChonrySmsHealthOptions;
   private readonly gateway = new GatewayProbe();
+  private readonly balances: BalanceCache;
 
   constructor(
     private readonly health: HealthIndicatorService,
@@ -31,6 +34,7 @@ export class ChonrySmsHealthIndicator implements OnModuleDestroy {
     @Optional() @Inject(CHONRY_SMS_HEALTH_OPTIONS) options?: ChonrySmsHealthOptions,
   ) {
     this.options = resolveChonrySmsHealthOptions(options);
+    this.balances = new BalanceCache(this.options.balanceCacheTtl);
   }
 
   /**
@@ -42,11 +46,12 @@ export class ChonrySmsHealthIndicator implements OnModuleDestroy {
     try {
       const found = this.accountOf(account);
       if (!found) return session.down({ message: `no ChonrySmsModule registration for the account '${accountLabel(account)}'` });
-      const { transport, smsOptions } = found;
-      const { timeout, failureThreshold, probe } = this.options;
-      const gateway: GatewayProbeResult | undefined = probe
-        ? await this.gateway.probe(`${smsOptions.baseUrl}/`, timeout)
-        : undefined;
+      const { transport, smsOptions, service } = found;
+      const { timeout, failureThreshold, probe, minBalance } = this.options;
+      const [gateway, balance]: [GatewayProbeResult | undefined, BalanceReading | undefined] = await Promise.all([
+        probe ? this.gateway.probe(`${smsOptions.baseUrl}/`, timeout) : undefined,
+        minBalance === undefined ? undefined : this.balances.read(smsOptions.account, service, timeout),
+      ]);
       const record = transport.record;
       const details = {
         account: smsOptions.account,
@@ -60,11 +65,16 @@ export class ChonrySmsHealthIndicator implements OnModuleDestroy {
             : null,
           lastLatencyMs: record.lastLatencyMs === undefined ? null : Math.round(record.lastLatencyMs),
         },
+        ...(balance ? { balance: { minBalance, ...balance } } : {}),
       };
       const problems: string[] = [];
       if (gateway && !gateway.reachable) problems.push(`gateway unreachable: ${gateway.error}`);
       if (record.consecutiveFailures >= failureThreshold) {
         problems.push(`the last ${record.consecutiveFailures} sends failed (last: ${record.lastFailure?.kind ?? 'unknown'})`);
+      }
+      // A balance that could not be read is a detail, not a verdict: sends may still work.
+      if (balance?.internationalSms !== undefined && minBalance !== undefined && balance.internationalSms < minBalance) {
+        problems.push(`the international SMS balance ${balance.internationalSms} is below minBalance ${minBalance}`);
       }
       return problems.length > 0 ? session.down({ message: problems.join('; '), ...details }) : session.up(details);
     } catch {
@@ -74,7 +84,7 @@ export class ChonrySmsHealthIndicator implements OnModuleDestroy {
   }
 
   /** The account's transport and options, looked up in the whole application (any module, global or not). */
-  private accountOf(account: string | undefined): { transport: ChonrySmsTransport; smsOptions: ResolvedChonrySmsOptions } | undefined {
+  private accountOf(account: string | undefined): { transport: ChonrySmsTransport; smsOptions: ResolvedChonrySmsOptions; service: ChonrySmsService } | undefined {
     let tokens: ChonrySmsAccountTokens;
     try {
       tokens = chonrySmsTokens(account);
@@ -85,6 +95,7 @@ export class ChonrySmsHealthIndicator implements OnModuleDestroy {
       return {
         transport: this.moduleRef.get<ChonrySmsTransport>(tokens.transport, { strict: false }),
         smsOptions: this.moduleRef.get<ResolvedChonrySmsOptions>(tokens.resolvedOptions, { strict: false }),
+        service: this.moduleRef.get<ChonrySmsService>(tokens.service, { strict: false }),
       };
     } catch {
       return undefined;

@@ -15,9 +15,36 @@ export interface ChonrySmsHealthOptions {
   failureThreshold?: number;
   /** Probe the gateway with a credential-less HEAD request on every check; default true. */
   probe?: boolean;
+  /**
+   * Down when the international SMS balance (`getBalance().internationalSms`, from `apiBaseUrl`)
+   * is below this. Absent: the balance is not checked.
+   */
+  minBalance?: number;
+  /** ms a balance read is reused before the next check reads it again; default 300000 (5 minutes). */
+  balanceCacheTtl?: number;
 }
 
-export type ResolvedChonrySmsHealthOptions = Required<ChonrySmsHealthOptions>;
+export interface ResolvedChonrySmsHealthOptions {
+  readonly timeout: number;
+  readonly failureThreshold: number;
+  readonly probe: boolean;
+  readonly minBalance: number | undefined;
+  readonly balanceCacheTtl: number;
+}
+
+export const CHONRY_HEALTH_DEFAULT_BALANCE_CACHE_TTL_MS = 300_000;
+
+/** A plain decimal as `ConfigService` reads it: `'100'`, `'12.5'`. */
+const DECIMAL_TEXT = /^(0|[1-9][0-9]{0,15})(\.[0-9]{1,6})?$/;
+
+function minBalanceOption(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === 'string' && DECIMAL_TEXT.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+    throw new ChonrySmsConfigError('health.minBalance', `must be a number of at least 0 (got ${typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : typeof value})`);
+  }
+  return n;
+}
 
 export function resolveChonrySmsHealthOptions(options: ChonrySmsHealthOptions | undefined | null): ResolvedChonrySmsHealthOptions {
   const o = options ?? {};
@@ -25,5 +52,7 @@ export function resolveChonrySmsHealthOptions(options: ChonrySmsHealthOptions | 
   const failureThreshold = wholeNumberOption(o.failureThreshold, 'health.failureThreshold', CHONRY_HEALTH_DEFAULT_FAILURE_THRESHOLD, 1);
   const probe = o.probe ?? true;
   if (typeof probe !== 'boolean') throw new ChonrySmsConfigError('health.probe', 'must be true or false');
-  return Object.freeze({ timeout, failureThreshold, probe });
+  const minBalance = minBalanceOption(o.minBalance);
+  const balanceCacheTtl = wholeNumberOption(o.balanceCacheTtl, 'health.balanceCacheTtl', CHONRY_HEALTH_DEFAULT_BALANCE_CACHE_TTL_MS, 1_000, 86_400_000, 'milliseconds');
+  return Object.freeze({ timeout, failureThreshold, probe, minBalance, balanceCacheTtl });
 }

@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorResult } from '@nestjs/terminus';
-import { ChonrySmsConfigError, ChonrySmsModule, ChonrySmsService } from '../../lib';
+import { CHONRY_BALANCE_PATH, ChonrySmsConfigError, ChonrySmsModule, ChonrySmsService } from '../../lib';
 import { ChonrySmsTransport } from '../../lib/transport';
 import { ChonrySmsHealthIndicator, ChonrySmsHealthModule, ChonrySmsHealthOptions } from '../../lib/health';
 import { ChonrySmsSandbox } from '../../lib/testing';
@@ -173,6 +173,52 @@ describe('ChonrySmsHealthIndicator probe of a malformed gateway', () => {
     } finally {
       await app.close();
       await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+describe('ChonrySmsHealthIndicator minBalance', () => {
+  it('is down below minBalance, reads the balance at most once per balanceCacheTtl, and a failed read is a detail only', async () => {
+    const sandbox = await startSandbox();
+    sandbox.setBalance(50);
+    const sms = ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 1_000 });
+    const app = await createApp({ imports: [sms, ChonrySmsHealthModule.register({ imports: [sms], probe: false, minBalance: '100' as never, balanceCacheTtl: 1_000 })] });
+    const balanceReads = () => sandbox.requests.filter((r) => r.path === CHONRY_BALANCE_PATH).length;
+    try {
+      const indicator = app.get(ChonrySmsHealthIndicator);
+      const low = entry(await indicator.isHealthy()) as Entry & { balance: { internationalSms?: number; minBalance: number; error?: string } };
+      assert.equal(low.status, 'down');
+      assert.match(low.message!, /international SMS balance 50 is below minBalance 100/);
+      assert.deepEqual([low.balance.internationalSms, low.balance.minBalance], [50, 100]);
+      // Twenty checks in a row, some at once: still the one read.
+      await Promise.all(Array.from({ length: 10 }, () => indicator.isHealthy()));
+      for (let i = 0; i < 10; i++) await indicator.isHealthy();
+      assert.equal(balanceReads(), 1, 'one provider call for every check within the cache time');
+
+      sandbox.setBalance(500);
+      assert.equal(entry(await indicator.isHealthy()).status, 'down', 'the cached reading stands until balanceCacheTtl');
+      await new Promise((r) => setTimeout(r, 1_050));
+      assert.equal(entry(await indicator.isHealthy()).status, 'up');
+      assert.equal(balanceReads(), 2);
+
+      await new Promise((r) => setTimeout(r, 1_050));
+      await sandbox.close(); // the account host refuses connections
+      const failed = entry(await indicator.isHealthy()) as Entry & { balance: { internationalSms?: number; error?: string } };
+      await sandbox.start();
+      assert.equal(failed.status, 'up', 'a balance that cannot be read does not make the SMS path down');
+      assert.match(String(failed.balance.error), /^connection-(refused|reset)$/, 'a pooled socket may be reset instead');
+      assert.equal(failed.balance.internationalSms, 500, 'the last known balance stays visible');
+      assert.ok(!JSON.stringify(failed).includes(SECRET));
+    } finally {
+      await app.close();
+      await sandbox.close();
+    }
+  });
+
+  it('refuses a bad minBalance at start-up', async () => {
+    for (const bad of [-1, 'lots', Number.NaN]) {
+      const err = await rejectionOf(createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, isGlobal: true }), ChonrySmsHealthModule.register({ minBalance: bad as never })] }));
+      assert.match(err.message, /ChonrySmsHealthModule option 'minBalance' must be a number of at least 0/);
     }
   });
 });
