@@ -10,12 +10,18 @@ export interface ChonrySmsCampaignFailure {
   reason: string;
 }
 
-/** Where a campaign stands; `pending` counts recipients neither sent nor failed yet. */
+/**
+ * Where a campaign stands; `pending` counts recipients neither sent nor failed yet. `delivered` and
+ * `undelivered` count the sent recipients whose delivery report has arrived (through
+ * `ChonrySmsReportsModule`, or `ChonrySmsQueue.recordDeliveryReports()`), each report once.
+ */
 export interface ChonrySmsCampaign {
   total: number;
   sent: number;
   failed: number;
   pending: number;
+  delivered: number;
+  undelivered: number;
   batchIds: string[];
   failures: ChonrySmsCampaignFailure[];
 }
@@ -69,6 +75,16 @@ redis.call('HSET', KEYS[1], ARGV[1], 'sent')
 redis.call('HINCRBY', KEYS[3], 'sent', ARGV[2])
 redis.call('RPUSH', KEYS[4], ARGV[3])
 redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[4]))
+redis.call('SET', KEYS[5], ARGV[5], 'PX', tonumber(ARGV[4]))
+return 1
+`;
+
+// One delivery report for a campaign's batch: counted once per smUuid, while the campaign exists.
+const DELIVERY = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))
+redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
 return 1
 `;
 
@@ -121,7 +137,7 @@ export class CampaignStore {
 
   private keys(campaignId: string) {
     const campaign = `${this.base}:campaign:${campaignId}`;
-    return { campaign, jobs: `${campaign}:jobs`, failures: `${campaign}:failures`, batches: `${campaign}:batches` };
+    return { campaign, jobs: `${campaign}:jobs`, failures: `${campaign}:failures`, batches: `${campaign}:batches`, reports: `${campaign}:reports` };
   }
 
   private idempotencyKey(key: string): string {
@@ -166,6 +182,8 @@ export class CampaignStore {
       sent,
       failed,
       pending: total - sent - failed,
+      delivered: Number(hash.delivered ?? 0),
+      undelivered: Number(hash.undelivered ?? 0),
       batchIds,
       failures: failures.map((f) => JSON.parse(f) as ChonrySmsCampaignFailure),
     };
@@ -217,10 +235,38 @@ export class CampaignStore {
     return account === undefined || account === CHONRY_SMS_DEFAULT_ACCOUNT ? `${this.base}:rate` : `${this.base}:rate:${account}`;
   }
 
+  /** Where a batch id (of one account) points back to its campaign, for delivery reports. */
+  private batchKey(account: string | undefined, batchId: string): string {
+    return `${this.base}:batch:${account ?? CHONRY_SMS_DEFAULT_ACCOUNT}:${batchId}`;
+  }
+
   /** Records an accepted request; corrects an earlier `unknown` verdict on the same job. */
-  async sent(data: { campaignId: string; index: number }, recipients: number, batchId: string): Promise<void> {
+  async sent(data: { campaignId: string; index: number; account?: string }, recipients: number, batchId: string): Promise<void> {
     const k = this.keys(data.campaignId);
-    await this.redis.eval(SENT, 4, k.jobs, k.failures, k.campaign, k.batches, data.index, recipients, batchId, this.ttlMs);
+    await this.redis.eval(SENT, 5, k.jobs, k.failures, k.campaign, k.batches, this.batchKey(data.account, batchId), data.index, recipients, batchId, this.ttlMs, data.campaignId);
+  }
+
+  /**
+   * Counts delivery reports into the campaigns whose batches they belong to; reports of other
+   * batches (not sent by this queue, or of an expired campaign) are ignored. Returns how many counted.
+   */
+  async delivered(account: string, reports: readonly { smUuid: string; batchId?: string; status: 'delivered' | 'failed' }[]): Promise<number> {
+    const ours = reports.filter((r) => r.batchId);
+    if (ours.length === 0) return 0;
+    const campaigns = await this.redis.mget(...ours.map((r) => this.batchKey(account, r.batchId!)));
+    const pipeline = this.redis.pipeline();
+    let queued = 0;
+    ours.forEach((report, i) => {
+      const campaignId = campaigns[i];
+      if (!campaignId) return;
+      const k = this.keys(campaignId);
+      pipeline.eval(DELIVERY, 2, k.campaign, k.reports, report.smUuid, report.status === 'delivered' ? 'delivered' : 'undelivered', this.ttlMs);
+      queued++;
+    });
+    if (queued === 0) return 0;
+    const results = (await pipeline.exec()) ?? [];
+    for (const [err] of results) if (err) throw err;
+    return results.reduce((n, [, counted]) => n + Number(counted), 0);
   }
 
   /**

@@ -35,7 +35,7 @@ export interface ChonrySmsEnqueueProgress {
   resumable: boolean;
 }
 
-export type ChonrySmsQueueOperation = 'start-up' | 'enqueue' | 'getCampaign';
+export type ChonrySmsQueueOperation = 'start-up' | 'enqueue' | 'getCampaign' | 'recordDeliveryReports';
 
 function count(n: number, what: string): string {
   return `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;

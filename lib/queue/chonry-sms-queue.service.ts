@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
 import { ModuleRef } from '@nestjs/core';
 import { CHONRY_SMS_DEFAULT_ACCOUNT } from '../chonry-sms.constants';
 import { accountName, getChonrySmsServiceToken } from '../chonry-sms.tokens';
@@ -6,7 +7,9 @@ import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SendPersonalizedSmsDto, SendSmsDto } from '../dto';
+import type { ChonrySmsDeliveryReport } from '../account';
 import { ChonrySmsValidationError } from '../errors';
+import { ChonrySmsReportEvent, ChonrySmsReportStream } from '../reports/report-stream';
 import { CampaignJobData, jobRecipients, planCampaign } from './campaign-jobs';
 import { CampaignStore, ChonrySmsCampaign } from './campaign-store';
 import { CHONRY_SMS_QUEUE_RESOLVED_OPTIONS } from './chonry-sms-queue.constants';
@@ -52,7 +55,13 @@ function part(jobs: JobEntry[]) {
  * as jobs of one provider request each; workers in any number of instances send them.
  */
 @Injectable()
-export class ChonrySmsQueue {
+export class ChonrySmsQueue implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('ChonrySmsQueue');
+  private reportsSubscription?: Subscription;
+  /** Reports from the stream, counted into campaigns a loop turn at a time (one Redis round trip per turn). */
+  private reportBuffer: ChonrySmsReportEvent[] = [];
+  private flushing?: Promise<void>;
+
   constructor(
     @Inject(CHONRY_SMS_BULL_QUEUE) private readonly queue: Queue<CampaignJobData>,
     private readonly store: CampaignStore,
@@ -127,6 +136,56 @@ export class ChonrySmsQueue {
       throw err instanceof RedisStepFailure ? unavailable(err) : err;
     }
     return { campaignId, jobs: plan.chunks.length };
+  }
+
+  /**
+   * With `ChonrySmsReportsModule` in the application, every delivery report on its stream is
+   * counted into its campaign (`delivered` / `undelivered`), in any process that has this queue.
+   */
+  onApplicationBootstrap(): void {
+    let stream: ChonrySmsReportStream;
+    try {
+      stream = this.moduleRef.get(ChonrySmsReportStream, { strict: false });
+    } catch {
+      return; // no reports module: counts come only from recordDeliveryReports()
+    }
+    this.reportsSubscription = stream.reports$.subscribe((event) => {
+      this.reportBuffer.push(event);
+      this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushReports());
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.reportsSubscription?.unsubscribe();
+    await this.flushing;
+  }
+
+  private async flushReports(): Promise<void> {
+    const events = this.reportBuffer;
+    this.reportBuffer = [];
+    this.flushing = undefined;
+    const byAccount = new Map<string, ChonrySmsReportEvent[]>();
+    for (const e of events) byAccount.set(e.account, [...(byAccount.get(e.account) ?? []), e]);
+    for (const [account, reports] of byAccount) {
+      await this.recordDeliveryReports(reports, { account }).catch((err: unknown) =>
+        // The stream's subscribers have the reports too; only the campaign counts miss them.
+        this.logger.warn(`${reports.length} delivery report(s) not counted into their campaigns: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
+  }
+
+  /**
+   * Counts delivery reports into the campaigns that sent their batches (`getCampaign()`'s
+   * `delivered` / `undelivered`), each `smUuid` once, however often it is given. Reports of batches
+   * this queue did not send are ignored. Resolves to how many were counted. Not needed with
+   * `ChonrySmsReportsModule`, whose reports are counted on their own.
+   */
+  async recordDeliveryReports(reports: readonly ChonrySmsDeliveryReport[], { account = CHONRY_SMS_DEFAULT_ACCOUNT }: { account?: string } = {}): Promise<number> {
+    try {
+      return await this.redis.run(() => this.store.delivered(accountName(account), reports));
+    } catch (err) {
+      throw err instanceof RedisStepFailure ? this.unavailable('recordDeliveryReports', err) : err;
+    }
   }
 
   /** Where a campaign stands: counts, the provider's batch ids, and the failures with their reasons. */

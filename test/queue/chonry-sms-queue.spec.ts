@@ -82,7 +82,7 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     const { campaignId, jobs } = await queue.enqueue({ mobiles: list, variables: ['先生', '100%+1'], sign: '【Acme】' });
     assert.equal(jobs, 3);
     const campaign = await settled(queue, campaignId, 20_000);
-    assert.deepEqual({ ...campaign, batchIds: campaign.batchIds.length }, { total: 7, sent: 7, failed: 0, pending: 0, batchIds: 3, failures: [] });
+    assert.deepEqual({ ...campaign, batchIds: campaign.batchIds.length }, { total: 7, sent: 7, failed: 0, pending: 0, delivered: 0, undelivered: 0, batchIds: 3, failures: [] });
     assert.equal(sandbox.requests.length, 3);
     assert.deepEqual(new Set(campaign.batchIds), new Set(sandbox.requests.map((r) => r.reply.batchId)));
     assert.deepEqual([...sandbox.acceptedCount.entries()].sort(), mobiles(7).map((m) => [m, 1]));
