@@ -53,9 +53,10 @@ try {
     check(entry);
   }
   // Scenarios a user would write, run against the installed tarball.
-  // The runner scenarios each build their own app beside this one (Nest 11 + Jest, Nest 12 + Vitest).
+  // The runner scenarios each build their own app beside this one: Nest 11 + Jest, Nest 12 + Vitest,
+  // Nest 12 + Jest in native ESM mode, Nest 12 `--type cjs` + Jest on Node 24.
   copyFileSync(join(root, 'scripts/pack-scenarios/user-spec.mjs'), join(app, 'user-spec.mjs'));
-  for (const scenario of ['two-accounts.mjs', 'jest-nest11.mjs', 'vitest-nest12.mjs']) {
+  for (const scenario of ['two-accounts.mjs', 'jest-nest11.mjs', 'vitest-nest12.mjs', 'jest-esm-nest12.mjs', 'jest-cjs-nest12.mjs']) {
     copyFileSync(join(root, 'scripts/pack-scenarios', scenario), join(app, scenario));
     process.stdout.write(run(process.execPath, [scenario], app));
   }
