@@ -31,10 +31,23 @@ import { ChonrySmsTransport } from './transport/chonry-sms.transport';
 import { joinVariables, MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, PersonalizedMessage } from './validation';
 
 /**
- * For the queue worker only (not exported from any entry point): one request per job with no
- * in-process retries, so BullMQ's retry rules and its rate-limit slot are the only ones that apply.
+ * For the queue worker only (not exported from any entry point): validates and encodes a job's
+ * send before the worker takes its rate-limit slot, so the slot holds only the request. The send is
+ * one request with no in-process retries: BullMQ's retry rules and its slot are the only ones.
  */
-export const SEND_ONCE = Symbol('chonry-sms:send-once');
+export const PREPARE_ONCE = Symbol('chonry-sms:prepare-once');
+
+/** A validated, encoded send, ready to go out once. */
+export interface PreparedSend {
+  readonly recipients: number;
+  send(): Promise<SendSmsResult>;
+}
+
+interface EncodedSend {
+  body: string;
+  recipients: number;
+  operation: ChonrySmsOperation;
+}
 
 /**
  * Sends SMS through Chonry's international API. Every call validates its input first (nothing is
@@ -64,23 +77,37 @@ export class ChonrySmsService {
     return this.named(() => this.sendPersonal(input, this.options.retry));
   }
 
-  /** @internal See `SEND_ONCE`. */
-  async [SEND_ONCE](input: SendSmsDto | SendPersonalizedSmsDto): Promise<SendSmsResult> {
-    return this.named(() => ('messages' in input ? this.sendPersonal(input, NO_RETRY) : this.sendPlain(input, NO_RETRY)));
+  /** @internal See `PREPARE_ONCE`. Throws the validation error (naming the account) at once. */
+  [PREPARE_ONCE](input: SendSmsDto | SendPersonalizedSmsDto): PreparedSend {
+    let encoded: EncodedSend;
+    try {
+      encoded = 'messages' in input ? this.encodePersonal(input) : this.encodePlain(input);
+    } catch (err) {
+      throw err instanceof ChonrySmsError ? withAccount(err, this.options.account) : err;
+    }
+    return { recipients: encoded.recipients, send: () => this.named(() => this.dispatch(encoded.body, encoded.recipients, NO_RETRY, encoded.operation)) };
   }
 
   private sendPlain(input: SendSmsDto, retry: ResolvedRetryOptions): Promise<SendSmsResult> {
-    const dto = validateInput(SendSmsDto, input);
-    const mobiles = normalizedField<string[]>(dto, 'mobiles');
-    const body = plainSendBody(this.options, commonWireFields(dto, this.options), mobiles, joinVariables(dto.variables));
-    return this.dispatch(body, mobiles.length, retry, 'send');
+    const { body, recipients, operation } = this.encodePlain(input);
+    return this.dispatch(body, recipients, retry, operation);
   }
 
   private sendPersonal(input: SendPersonalizedSmsDto, retry: ResolvedRetryOptions): Promise<SendSmsResult> {
+    const { body, recipients, operation } = this.encodePersonal(input);
+    return this.dispatch(body, recipients, retry, operation);
+  }
+
+  private encodePlain(input: SendSmsDto): EncodedSend {
+    const dto = validateInput(SendSmsDto, input);
+    const mobiles = normalizedField<string[]>(dto, 'mobiles');
+    return { body: plainSendBody(this.options, commonWireFields(dto, this.options), mobiles, joinVariables(dto.variables)), recipients: mobiles.length, operation: 'send' };
+  }
+
+  private encodePersonal(input: SendPersonalizedSmsDto): EncodedSend {
     const dto = validateInput(SendPersonalizedSmsDto, input);
     const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
-    const body = personalizedSendBody(this.options, commonWireFields(dto, this.options), messages);
-    return this.dispatch(body, messages.length, retry, 'sendPersonalized');
+    return { body: personalizedSendBody(this.options, commonWireFields(dto, this.options), messages), recipients: messages.length, operation: 'sendPersonalized' };
   }
 
   /**

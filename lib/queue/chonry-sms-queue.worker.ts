@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CHONRY_SMS_DEFAULT_ACCOUNT } from '../chonry-sms.constants';
 import { chonrySmsTokens } from '../chonry-sms.tokens';
 import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
-import { ChonrySmsService, SEND_ONCE } from '../chonry-sms.service';
+import { ChonrySmsService, PREPARE_ONCE, PreparedSend } from '../chonry-sms.service';
 import { traceOperation } from '../telemetry/telemetry';
 import { ChonrySmsApiError, ChonrySmsConfigError, ChonrySmsError, ChonrySmsTransportError } from '../errors';
 import { CampaignJobData, jobInput, jobRecipients } from './campaign-jobs';
@@ -125,6 +125,13 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
       // Refused at enqueue in the producing process; this worker's application lacks the account.
       return this.failed(job, mobiles, new ChonrySmsConfigError('account', `'${data.account}' has no ChonrySmsModule registration in this worker's application: nothing was sent`));
     }
+    // Validated and encoded before the rate-limit slot is taken: the slot holds only the request.
+    let prepared: PreparedSend;
+    try {
+      prepared = sender.sms[PREPARE_ONCE](jobInput(data));
+    } catch (err) {
+      return this.failed(job, mobiles, err);
+    }
     const slot = { member: randomUUID(), inFlightMs: sender.inFlightMs };
     for (;;) {
       const outcome = await this.untilRecorded(() => this.store.begin(data, mobiles, this.options.limiter, slot, CUT_OFF_REASON));
@@ -144,11 +151,10 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
 
     let batchId: string;
     try {
-      const input = jobInput(data);
       // One request, none of ChonrySmsModule's in-process retries: BullMQ's rules and slot apply.
       const request = traceOperation(
         { account: data.account ?? CHONRY_SMS_DEFAULT_ACCOUNT, name: 'campaign job', recipients: mobiles.length, attributes: { 'chonry_sms.campaign_id': data.campaignId, 'chonry_sms.job_id': String(job.id), 'chonry_sms.attempt': job.attemptsMade + 1 } },
-        () => sender.sms[SEND_ONCE](input),
+        () => prepared.send(),
         (r) => ({ 'chonry_sms.batch_id': r.batchId }),
       );
       const tracked = request.catch(() => undefined).finally(() => this.requests.delete(tracked));

@@ -81,7 +81,7 @@ describe('@nestjs/terminus is an optional peer', () => {
     assert.match(pkg.peerDependencies?.['@nestjs/terminus'] ?? '', /\^11.*\^12/);
     assert.equal(pkg.peerDependenciesMeta?.['@nestjs/terminus']?.optional, true);
     assert.ok(pkg.devDependencies?.['@nestjs/terminus']);
-    assert.deepEqual(pkg.exports['./health'], { types: './dist/health/index.d.ts', default: './dist/health/index.js' });
-    assert.deepEqual(pkg.exports['./testing'], { types: './dist/testing/index.d.ts', default: './dist/testing/index.js' });
+    assert.deepEqual(pkg.exports['./health'], { types: './dist/health/index.d.ts', import: './dist/esm/health/index.js', default: './dist/health/index.js' });
+    assert.deepEqual(pkg.exports['./testing'], { types: './dist/testing/index.d.ts', import: './dist/esm/testing/index.js', default: './dist/testing/index.js' });
   });
 });

@@ -49,7 +49,7 @@ describe('the queue peers stay optional', () => {
 
   it('package.json exports ./queue and declares its peers optional', () => {
     const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
-    assert.deepEqual(pkg.exports['./queue'], { types: './dist/queue/index.d.ts', default: './dist/queue/index.js' });
+    assert.deepEqual(pkg.exports['./queue'], { types: './dist/queue/index.d.ts', import: './dist/esm/queue/index.js', default: './dist/queue/index.js' });
     for (const peer of ['bullmq', '@nestjs/bullmq', 'ioredis']) {
       assert.ok(pkg.peerDependencies[peer], `${peer} is a peer`);
       assert.deepEqual(pkg.peerDependenciesMeta[peer], { optional: true });
