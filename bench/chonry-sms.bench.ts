@@ -5,6 +5,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { QueueBenchReport } from './queue-bench';
 import { CLIENT_LABELS, ClientName, ClientReport, CLIENTS, Scenario, ScenarioName, scenarios, SMALL_ONLY } from './bench-scenarios';
 
 const short = process.argv.includes('--short');
@@ -66,7 +67,28 @@ function table(results: ClientReport[], list: Scenario[]): string {
   return rows.join('\n');
 }
 
-function goals(results: ClientReport[]): string {
+/** The queue's figures, measured by bench/queue-bench.ts in a process of its own (with its two workers). */
+async function queueFigures(url: string): Promise<QueueBenchReport> {
+  const child = fork(join(__dirname, 'queue-bench.js'), [url, ...(short ? ['--short'] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return (await once<{ report: QueueBenchReport }>(child, 'queue-report')).report;
+}
+
+function queueGoals(q: QueueBenchReport): string[] {
+  if (q.skipped) return [`| queue figures | skipped: ${q.skipped} | | |`];
+  const lines: string[] = [];
+  if (q.enqueue) {
+    const r = q.enqueue.addBulkMs / q.enqueue.oursMs;
+    lines.push(`| queue: enqueue ${fmt(q.enqueue.numbers, 0)} numbers vs BullMQ's own addBulk of the same chunks, unvalidated (${fmt(q.enqueue.oursMs, 0)} vs ${fmt(q.enqueue.addBulkMs, 0)} ms) | ${fmt(r, 2)}× | ≥ 0.5× | ${r >= 0.5 ? 'yes' : 'no'} |`);
+  }
+  if (q.campaign) {
+    const c = q.campaign;
+    const r = c.bestMs / c.ms;
+    lines.push(`| queue: ${c.jobs} jobs of ${fmt(c.perJob, 0)} numbers on two workers vs the best \`max: ${c.max}\` per ${c.duration} ms allows (${fmt(c.ms, 0)} vs ${fmt(c.bestMs, 0)} ms) | ${fmt(r, 2)}× | ≥ 0.95× | ${r >= 0.95 ? 'yes' : 'no'} |`);
+  }
+  return lines;
+}
+
+function goals(results: ClientReport[], queue?: QueueBenchReport): string {
   const get = (scenario: ScenarioName, client: ClientName) => results.find((r) => r.scenario === scenario && r.client === client);
   const lines = ['| goal | measured | target | met |', '|---|---:|---:|:---:|'];
   const ratio = (scenario: ScenarioName, label: string, target: number) => {
@@ -97,6 +119,7 @@ function goals(results: ClientReport[]): string {
   ratio('bulk-1m', `sendBulk() throughput vs hand-written axios loop (${short ? '100,000' : '1,000,000'} recipients)`, 0.5);
   const bulk = get('bulk-1m', 'module');
   if (bulk) lines.push(`| sendBulk() peak RSS (${short ? '100,000' : '1,000,000'} recipients) | ${fmt(bulk.peakRssMb, 0)} MB | ≤ 300 MB | ${bulk.peakRssMb <= 300 ? 'yes' : 'no'} |`);
+  if (queue) lines.push(...queueGoals(queue));
   return lines.join('\n');
 }
 
@@ -108,6 +131,7 @@ async function main(): Promise<void> {
   const server = fork(join(__dirname, 'provider-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { url } = await once<{ url: string }>(server, 'ready');
   const results: ClientReport[] = [];
+  let queue: QueueBenchReport | undefined;
   const loadAtStart = loadavg()[0];
   try {
     for (const scenario of list) {
@@ -129,6 +153,12 @@ async function main(): Promise<void> {
         }
       }
       for (const reports of rounds.values()) results.push(medianRound(reports));
+    }
+    if (!only || only[0] === 'queue') {
+      server.send({ type: 'reset' });
+      await once(server, 'reset');
+      queue = await queueFigures(url);
+      console.error(`queue figures: ${JSON.stringify(queue)}`);
     }
   } finally {
     server.send({ type: 'close' });
@@ -159,7 +189,7 @@ async function main(): Promise<void> {
     '',
     '## Goals',
     '',
-    goals(results),
+    goals(results, queue),
     '',
     '## All figures',
     '',

@@ -1,7 +1,9 @@
 import { Logger, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ChonrySmsModuleOptions } from 'nestjs-chonry-sms';
-import type { ChonrySmsSandbox } from 'nestjs-chonry-sms/testing';
+// A static import: from CommonJS, `await import()` would load the package's ES-module build, a
+// second copy of its classes beside the one the rest of the app requires (README, Test runners).
+import { ChonrySmsSandbox } from 'nestjs-chonry-sms/testing';
 
 type Env = (key: string) => string | undefined;
 
@@ -26,8 +28,6 @@ export class SandboxGateway implements OnModuleDestroy, OnApplicationShutdown {
 
   static async fromConfig(config: ConfigService): Promise<SandboxGateway> {
     if (!sandboxWanted((key) => config.get<string>(key))) return new SandboxGateway(undefined);
-    // Loaded only here: an app with credentials never loads the testing entry point.
-    const { ChonrySmsSandbox } = await import('nestjs-chonry-sms/testing');
     const sandbox = new ChonrySmsSandbox();
     await sandbox.start();
     new Logger('Sandbox').warn(`Sandbox gateway listening on ${sandbox.url}`);
