@@ -51,7 +51,7 @@ async function deleteKeys(prefix: string): Promise<void> {
 async function enqueueFigure(providerUrl: string, numbers: number): Promise<QueueBenchReport['enqueue']> {
   const prefix = `chonry-bench-${randomUUID()}`;
   const mobiles = benchNumbers(numbers);
-  const app = await NestFactory.createApplicationContext(appModule(providerUrl, prefix, 'enqueue', false), { logger: false });
+  const app = await NestFactory.createApplicationContext(appModule(providerUrl, prefix, 'enqueue', false), { logger: false, abortOnError: false });
   const raw = new Queue('raw', { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix });
   try {
     const queue = app.get(ChonrySmsQueue);
@@ -90,7 +90,7 @@ async function campaignFigure(providerUrl: string, jobs: number, perJob: number)
   const prefix = `chonry-bench-${randomUUID()}`;
   const limiter = { max: 4, duration: 1_000 };
   const workers = await Promise.all([startWorker(providerUrl, prefix, limiter, perJob), startWorker(providerUrl, prefix, limiter, perJob)]);
-  const app = await NestFactory.createApplicationContext(appModule(providerUrl, prefix, 'campaign', false, limiter, perJob), { logger: false });
+  const app = await NestFactory.createApplicationContext(appModule(providerUrl, prefix, 'campaign', false, limiter, perJob), { logger: false, abortOnError: false });
   try {
     const queue = app.get(ChonrySmsQueue);
     const { campaignId } = await queue.enqueue({ mobiles: benchNumbers(jobs * perJob), variables: PLAIN_VARIABLES });
@@ -115,15 +115,16 @@ async function campaignFigure(providerUrl: string, jobs: number, perJob: number)
 }
 
 async function worker(providerUrl: string, prefix: string, limiter: { max: number; duration: number }, batchSize: number): Promise<void> {
-  const app: INestApplicationContext = await NestFactory.createApplicationContext(appModule(providerUrl, prefix, 'campaign', true, limiter, batchSize), { logger: false });
+  const app: INestApplicationContext = await NestFactory.createApplicationContext(appModule(providerUrl, prefix, 'campaign', true, limiter, batchSize), { logger: false, abortOnError: false });
   app.enableShutdownHooks();
   process.send!({ type: 'ready' });
 }
 
 async function main(): Promise<void> {
-  const [mode, providerUrl, ...rest] = process.argv.slice(2);
-  if (mode === '--worker') return worker(providerUrl, rest[0], JSON.parse(rest[1]) as { max: number; duration: number }, Number(rest[2]));
-  const short = rest.includes('--short');
+  const args = process.argv.slice(2);
+  if (args[0] === '--worker') return worker(args[1], args[2], JSON.parse(args[3]) as { max: number; duration: number }, Number(args[4]));
+  const providerUrl = args[0];
+  const short = args.includes('--short');
   const probe = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2_000, lazyConnect: true, retryStrategy: () => null });
   try {
     await probe.connect();
@@ -143,6 +144,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  console.error(err);
   process.send?.({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });
   process.exitCode = 1;
 });
