@@ -14,7 +14,8 @@ process.on('exit', cleanup);
 
 const tscBin = join(root, 'node_modules/typescript/bin/tsc');
 // The sample (and its e2e tests) import the package by its name, which resolves to dist/: build it first.
-const build = spawnSync(process.execPath, [tscBin, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+// `npm run build`: both builds (CommonJS and ES module) with their assets, as the package ships them.
+const build = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], { stdio: 'inherit', cwd: root });
 if (build.status !== 0) process.exit(build.status ?? 1);
 const tsc = spawnSync(process.execPath, [tscBin, '-p', join(root, 'tsconfig.json'), '--outDir', outDir], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
