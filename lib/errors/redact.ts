@@ -1,3 +1,5 @@
+import { javaUrlEncode } from '../transport/form-encoding';
+
 /**
  * Finds credentials in text the module did not write itself (a provider's `msg`, a proxy's page,
  * a value given in the wrong option) in every form a server or a config loader can give them
@@ -14,7 +16,11 @@ const formEncoded = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c)
 const jsonEscaped = (v: string) => JSON.stringify(v).slice(1, -1);
 const asciiJson = (v: string) => jsonEscaped(v).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-/** Every form of `value` that could stand for it in returned text, longest first. */
+/**
+ * Every form of `value` that could stand for it in returned text. The URL forms are the module's own
+ * wire encoding (Java's URLEncoder: `~` escaped, `*` kept) and the two common others
+ * (`encodeURIComponent`, and a form encoder that escapes `!'()*`), each once and twice.
+ */
 export function encodedForms(value: string): string[] {
   if (value === '') return [];
   const forms = new Set<string>();
@@ -24,13 +30,12 @@ export function encodedForms(value: string): string[] {
   }
   // A string with an unpaired surrogate has no URL encoding (it cannot be written as UTF-8, so it
   // never is on the wire): only its JSON forms can come back.
-  if (!value.isWellFormed()) return [...forms].sort((a, b) => b.length - a.length);
-  for (const once of [urlEncoded(value), formEncoded(value)]) {
-    forms.add(once);
-    forms.add(urlEncoded(once));
-    forms.add(formEncoded(once));
+  if (value.isWellFormed()) {
+    for (const once of [urlEncoded(value), formEncoded(value), javaUrlEncode(value)]) {
+      for (const form of [once, urlEncoded(once), formEncoded(once), javaUrlEncode(once)]) forms.add(form);
+    }
   }
-  return [...forms].sort((a, b) => b.length - a.length);
+  return [...forms];
 }
 
 const hexClass = (digit: string) => (/[a-f]/i.test(digit) ? `[${digit.toLowerCase()}${digit.toUpperCase()}]` : digit);

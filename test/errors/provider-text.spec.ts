@@ -82,6 +82,26 @@ describe('provider text never carries the credentials out, and is capped', () =>
     assertNoCredential('result', observables(result));
   });
 
+  it('a reply that echoes the exact request bytes (a secret with ~ and *, which each encoder writes differently)', async () => {
+    const secret = 'tilde~star*bang!-9c41';
+    const own = await startSandbox({ accessKey: ACCESS_KEY, secret });
+    const app2 = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret, baseUrl: own.url })] });
+    try {
+      const sms2 = app2.get(ChonrySmsService);
+      await sms2.send({ mobiles: ['447911123456'], variables: ['x'] });
+      const wire = own.requests[0].rawBody;
+      own.reset().fault({ kind: 'body', body: echoingReply('9006', wire), contentType: 'application/json' }, 1);
+      const err = await rejectionOf(sms2.send({ mobiles: ['447911123456'], variables: ['x'] }));
+      assert.ok(err instanceof ChonrySmsApiError, String(err));
+      for (const text of observables(err)) {
+        assert.ok(!/tilde/i.test(text), `the wire form of the secret survived: ${text.slice(0, 400)}`);
+      }
+    } finally {
+      await app2.close();
+      await own.close();
+    }
+  });
+
   it('a 900 KB msg is cut to a bounded length, saying how much was cut', async () => {
     const huge = `${SECRET}${'x'.repeat(900_000)}`;
     sandbox.reset().fault({ kind: 'body', body: echoingReply('9006', huge), contentType: 'application/json' }, 2);
