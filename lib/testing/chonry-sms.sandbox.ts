@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, request as httpRequest, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -27,6 +27,8 @@ export interface ChonrySmsSandboxOptions {
   recordReports?: boolean;
   /** The starting international balance (default 1,000,000,000); each accepted recipient takes 1. */
   balance?: number;
+  /** POST each report in the provider's push form to this URL instead of keeping it for pull (see `pushReportsTo`). */
+  pushReportsTo?: string;
 }
 
 /** A template as the sandbox lists it at `/query/templatelist` (written there in the provider's format). */
@@ -66,7 +68,30 @@ export interface SandboxInboxMessage extends SandboxMessage {
   fields: Record<string, string>;
 }
 
+/**
+ * The delivery results the inbox page offers for settling the pending reports. `DELIVRD` is the
+ * provider's documented success; `UNDELIV` and `REJECT` are the failures its documentation names,
+ * `EXPIRED` and `UNKNOWN` usual SMPP ones: the full list of codes this provider writes is not known.
+ */
+export const SANDBOX_DELIVERY_RESULTS = Object.freeze(['DELIVRD', 'UNDELIV', 'REJECT', 'EXPIRED', 'UNKNOWN'] as const);
+
+export type SandboxDeliveryResult = (typeof SANDBOX_DELIVERY_RESULTS)[number];
+
+/** What the inbox page reads (`GET /_sandbox/state`, also `sandbox.inbox()`). */
+export interface SandboxInboxState {
+  /** Every accepted message, newest first. */
+  messages: SandboxInboxMessage[];
+  /** Faults still to be applied (one that applies until cleared counts once). */
+  faults: number;
+  /** The international balance now. */
+  balance: number;
+  /** Delivery reports not pulled yet from `/report/status`, and how many carry each result. */
+  reports: { pending: number; byResult: Record<string, number> };
+}
+
 const INBOX_FAULTS = new Set(['code', 'status', 'delay', 'drop']);
+/** The largest JSON body the inbox API reads. */
+const INBOX_BODY_LIMIT = 10_000;
 let inboxPage: string | undefined;
 
 /** One request as the sandbox received and decoded it. */
@@ -153,15 +178,20 @@ function isRealTime(s: string): boolean {
   return mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate() && h < 24 && mi < 60 && se < 60;
 }
 
-/** A fault posted by the inbox page, checked: only the kinds the page offers, with sane values. */
-function inboxFault(text: string): { fault: SandboxFault; times: number } | undefined {
-  let parsed: { fault?: Record<string, unknown>; times?: unknown };
+/** A JSON body's top-level object, or undefined when it is not JSON or not an object. */
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(text) as typeof parsed;
+    parsed = JSON.parse(text);
   } catch {
     return undefined;
   }
-  const f = parsed?.fault;
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+}
+
+/** A fault posted by the inbox page, checked: only the kinds the page offers, with sane values. */
+function inboxFault(parsed: { fault?: unknown; times?: unknown }): { fault: SandboxFault; times: number } | undefined {
+  const f = parsed.fault as Record<string, unknown> | null | undefined;
   if (typeof f !== 'object' || f === null || !INBOX_FAULTS.has(f.kind as string)) return undefined;
   const times = parsed.times === undefined ? 1 : parsed.times;
   if (!Number.isInteger(times) || (times as number) < 1 || (times as number) > 1000) return undefined;
@@ -171,6 +201,16 @@ function inboxFault(text: string): { fault: SandboxFault; times: number } | unde
   if (f.kind === 'delay' && whole(f.ms, 0, 600_000)) return { fault: { kind: 'delay', ms: f.ms as number }, times: times as number };
   if (f.kind === 'drop') return { fault: { kind: 'drop' }, times: times as number };
   return undefined;
+}
+
+/** An inbox API answer in JSON, never cached. */
+function inboxJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }).end(JSON.stringify(value));
+}
+
+/** An inbox API error, as JSON `{ error }`. */
+function inboxError(res: ServerResponse, status: number, error: string): void {
+  inboxJson(res, status, { error });
 }
 
 class Rejection {
@@ -206,12 +246,56 @@ export class ChonrySmsSandbox {
   private server?: Server;
   private baseUrl?: string;
   private port: number;
+  private pushUrl?: string;
+  /** Pushes not answered 200 yet (awaited by `close()`). */
+  private readonly pushing = new Set<Promise<void>>();
 
   constructor(private readonly options: ChonrySmsSandboxOptions = {}) {
     this.accessKey = options.accessKey ?? 'sandbox-access-key';
     this.secret = options.secret ?? 'sandbox-secret';
     this.port = options.port ?? 0;
     this.balance = options.balance ?? 1_000_000_000;
+    this.pushUrl = options.pushReportsTo;
+  }
+
+  /**
+   * After each accepted send, POST every report in the provider's push form (urlencoded `smUuid`,
+   * `mobile`, `batchId`, `deliverResult`, `deliverTime`) to `url`, as the provider does once a URL
+   * is registered with it. A pushed report is not offered by `/report/status`; a push not answered
+   * 200 is tried again (up to 5 times, 200 ms apart) and then kept for pull. `undefined` turns it off.
+   */
+  pushReportsTo(url: string | undefined): this {
+    this.pushUrl = url;
+    return this;
+  }
+
+  /** Resolves once every push started so far has been answered (or given up on). */
+  async pushesSettled(): Promise<void> {
+    while (this.pushing.size > 0) await Promise.allSettled([...this.pushing]);
+  }
+
+  private push(url: string, report: SandboxReport): void {
+    const body = new URLSearchParams({ ...report }).toString();
+    const run = (async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        // The first push after the send's answer went out, as the provider's would.
+        await new Promise((r) => setTimeout(r, attempt > 0 ? 200 : 20));
+        const status = await new Promise<number>((resolve) => {
+          const req = httpRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+            res.on('error', () => resolve(0));
+          });
+          req.on('error', () => resolve(0));
+          req.setTimeout(10_000, () => req.destroy());
+          req.end(body);
+        });
+        if (status === 200) return;
+      }
+      this.pendingReports.push(report);
+    })();
+    this.pushing.add(run);
+    void run.finally(() => this.pushing.delete(run));
   }
 
   /** The international balance now (`国际短信` at `/query/account`). */
@@ -222,6 +306,7 @@ export class ChonrySmsSandbox {
   /** Sets the international balance; a send with more recipients than it is refused with 9010. */
   setBalance(balance: number): this {
     this.balance = balance;
+    this.notify('balance');
     return this;
   }
 
@@ -247,6 +332,19 @@ export class ChonrySmsSandbox {
   /** Reports not pulled yet, oldest first. */
   get waitingReports(): readonly SandboxReport[] {
     return this.pendingReports;
+  }
+
+  /**
+   * Gives every report not pulled yet the result `result` (e.g. `UNDELIV`), delivered now: its
+   * `deliverTime` becomes the present time. Later reports keep following `setDeliveryResult()`.
+   * Returns how many reports it settled.
+   */
+  settlePendingReports(result: SandboxDeliveryResult | string): number {
+    if (typeof result !== 'string' || result === '') throw new TypeError('settlePendingReports: result must be a non-empty string');
+    const deliverTime = formatScheduleTime(new Date(), PROVIDER_TIME_ZONE);
+    for (const report of this.pendingReports) Object.assign(report, { deliverResult: result, deliverTime });
+    if (this.pendingReports.length > 0) this.notify('reports');
+    return this.pendingReports.length;
   }
 
   /** The base URL to configure as `baseUrl`, once started. */
@@ -317,7 +415,9 @@ export class ChonrySmsSandbox {
     this.templates = [];
     this.signs = [];
     this.balance = this.options.balance ?? 1_000_000_000;
-    return this.clearFaults();
+    this.clearFaults();
+    this.notify('reset');
+    return this;
   }
 
   private takeFault(): SandboxFault | undefined {
@@ -327,8 +427,8 @@ export class ChonrySmsSandbox {
     return next.fault;
   }
 
-  /** The inbox page's view: every accepted message, newest first, with its request's fields. */
-  inbox(): { messages: SandboxInboxMessage[]; faults: number } {
+  /** The inbox page's view: every accepted message, newest first, with its request's fields; the balance and pending reports. */
+  inbox(): SandboxInboxState {
     const byBatch = new Map<string, SandboxRequest>();
     for (const r of this.requests) if (r.reply.batchId) byBatch.set(r.reply.batchId, r);
     const messages = this.messages
@@ -339,7 +439,14 @@ export class ChonrySmsSandbox {
         return { ...m, at: (request?.at ?? new Date(0)).toISOString(), text, fields: { ...request?.fields } };
       })
       .reverse();
-    return { messages, faults: this.faults.reduce((n, f) => n + (Number.isFinite(f.remaining) ? f.remaining : 1), 0) };
+    const byResult: Record<string, number> = {};
+    for (const r of this.pendingReports) byResult[r.deliverResult] = (byResult[r.deliverResult] ?? 0) + 1;
+    return {
+      messages,
+      faults: this.faults.reduce((n, f) => n + (Number.isFinite(f.remaining) ? f.remaining : 1), 0),
+      balance: this.balance,
+      reports: { pending: this.pendingReports.length, byResult },
+    };
   }
 
   /**
@@ -357,8 +464,7 @@ export class ChonrySmsSandbox {
       return true;
     }
     if (path === '/_sandbox/state' && method === 'GET') {
-      const json = JSON.stringify(this.inbox());
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }).end(json);
+      inboxJson(res, 200, this.inbox());
       return true;
     }
     if (path === '/_sandbox/events' && method === 'GET') {
@@ -374,34 +480,63 @@ export class ChonrySmsSandbox {
       return true;
     }
     if (path === '/_sandbox/faults' && method === 'POST') {
-      // JSON only: a cross-site form cannot send it without a CORS preflight, which is never granted.
-      if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
-        res.writeHead(415, { 'Content-Type': 'text/plain' }).end('JSON only');
-        return true;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size <= 10_000) chunks.push(c);
-      });
-      req.on('end', () => {
-        const fault = size <= 10_000 ? inboxFault(Buffer.concat(chunks).toString('utf8')) : undefined;
-        if (!fault) {
-          res.writeHead(400, { 'Content-Type': 'text/plain' }).end('expected { fault: { kind: code|status|delay|drop, … }, times? }');
-          return;
-        }
+      this.readInboxJson(req, res, 'expected { fault: { kind: code|status|delay|drop, … }, times? }', (body, expected) => {
+        const fault = inboxFault(body);
+        if (!fault) return inboxError(res, 400, expected);
         this.fault(fault.fault, fault.times);
-        this.notify();
+        this.notify('faults');
         res.writeHead(204).end();
+      });
+      return true;
+    }
+    if (path === '/_sandbox/balance' && method === 'POST') {
+      this.readInboxJson(req, res, 'expected { balance: a whole number ≥ 0 }', (body, expected) => {
+        const { balance } = body;
+        if (!Number.isSafeInteger(balance) || (balance as number) < 0) return inboxError(res, 400, expected);
+        this.setBalance(balance as number);
+        res.writeHead(204).end();
+      });
+      return true;
+    }
+    if (path === '/_sandbox/reports' && method === 'POST') {
+      this.readInboxJson(req, res, `expected { result: ${SANDBOX_DELIVERY_RESULTS.join('|')} }`, (body, expected) => {
+        const { result } = body;
+        if (!(SANDBOX_DELIVERY_RESULTS as readonly unknown[]).includes(result)) return inboxError(res, 400, expected);
+        inboxJson(res, 200, { settled: this.settlePendingReports(result as SandboxDeliveryResult) });
       });
       return true;
     }
     return false;
   }
 
-  private notify(): void {
-    const event = `data: ${JSON.stringify({ requests: this.requests.length })}\n\n`;
+  /**
+   * The inbox API's body reader: JSON only (415; a cross-site form cannot send it without a CORS
+   * preflight, which is never granted), at most 10,000 bytes (413), a JSON object (else 400 with
+   * `expected`), then `use(body, expected)`.
+   */
+  private readInboxJson(req: IncomingMessage, res: ServerResponse, expected: string, use: (body: Record<string, unknown>, expected: string) => void): void {
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+      req.resume();
+      return inboxError(res, 415, 'JSON only (Content-Type: application/json)');
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= INBOX_BODY_LIMIT) chunks.push(c);
+    });
+    req.on('end', () => {
+      if (size > INBOX_BODY_LIMIT) return inboxError(res, 413, `body over ${INBOX_BODY_LIMIT.toLocaleString('en')} bytes`);
+      const body = jsonObject(Buffer.concat(chunks).toString('utf8'));
+      if (!body) return inboxError(res, 400, expected);
+      use(body, expected);
+    });
+  }
+
+  /** Tells the inbox pages listening that something changed; they fetch the state again. */
+  private notify(kind: 'requests' | 'faults' | 'balance' | 'reports' | 'reset' = 'requests'): void {
+    if (this.listeners.size === 0) return;
+    const event = `data: ${JSON.stringify({ kind, requests: this.requests.length })}\n\n`;
     for (const listener of this.listeners) listener.write(event);
   }
 
@@ -522,13 +657,15 @@ export class ChonrySmsSandbox {
         if (this.options.recordMessages !== false) this.messages.push({ ...accepted.common, ...m, batchId });
         if (reports) {
           const seq = ++this.reportSequence;
-          this.pendingReports.push({
+          const report: SandboxReport = {
             smUuid: `${seq}_12_0_${m.mobile}_0_${batchId.slice(0, 7)}_1`,
             deliverTime,
             mobile: m.mobile,
             deliverResult: this.deliveryResults.get(m.mobile) ?? 'DELIVRD',
             batchId,
-          });
+          };
+          if (this.pushUrl) this.push(this.pushUrl, report);
+          else this.pendingReports.push(report);
         }
       }
       return { code: '0', msg: 'SUCCESS', batchId };

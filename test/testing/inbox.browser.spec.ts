@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { INestApplication } from '@nestjs/common';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ChonrySmsService } from 'nestjs-chonry-sms';
 import type { ChonrySmsSandbox } from 'nestjs-chonry-sms/testing';
 import { createSampleApp } from '../../sample/create-app';
 import { SandboxGateway } from '../../sample/sandbox/sandbox-gateway';
@@ -92,6 +93,45 @@ describe('sandbox inbox page in a real browser, mounted by the sample at /sandbo
     const ok = await post(['+44 7911 123457'], ['Cy', '11:00']);
     assert.equal(ok.status, 202);
     await page.getByText('Hello Cy, your parcel arrives at 11:00.').waitFor({ timeout: 5000 });
+  });
+
+  it('shows the pending reports after a send; "Fail pending reports" makes the pulled reports UNDELIV', async () => {
+    const sms = app.get(ChonrySmsService);
+    await sms.pullDeliveryReports();
+    const text = (id: string) => page.locator(id).innerText();
+    await until(async () => (await text('#pending')) === '0');
+    assert.equal(await text('#by-result'), '');
+    assert.equal((await post(['+44 7911 123458', '+44 7911 123459'], ['Di', '12:00'])).status, 202);
+    await until(async () => (await text('#pending')) === '2');
+    assert.match(await text('#by-result'), /DELIVRD 2/);
+    await page.getByRole('button', { name: 'Fail pending reports' }).click();
+    await until(async () => /2 pending reports set to UNDELIV/.test(await text('#notice')));
+    assert.equal(await page.locator('#notice').getAttribute('aria-live'), 'polite');
+    await until(async () => /UNDELIV 2/.test(await text('#by-result')));
+    const reports = await sms.pullDeliveryReports();
+    assert.deepEqual(reports.map((r) => [r.mobile, r.result]).sort(), [['447911123458', 'UNDELIV'], ['447911123459', 'UNDELIV']]);
+    await until(async () => (await text('#pending')) === '0');
+    assert.equal((await post(['+44 7911 123458'], ['Di', '12:30'])).status, 202);
+    await until(async () => (await text('#pending')) === '1');
+    await page.getByRole('button', { name: 'Deliver pending reports' }).click();
+    await until(async () => /1 pending report set to DELIVRD/.test(await text('#notice')));
+    assert.deepEqual((await sms.pullDeliveryReports()).map((r) => r.result), ['DELIVRD']);
+  });
+
+  it('sets the balance from the page (keyboard only) and shows balance changes live', async () => {
+    const text = (id: string) => page.locator(id).innerText();
+    await page.getByLabel('New balance').fill('2');
+    await page.keyboard.press('Enter');
+    await until(async () => sandbox.internationalBalance === 2);
+    await until(async () => (await text('#balance')) === '2');
+    assert.equal(await text('#notice'), 'Balance set to 2.');
+    const refused = await post(['+44 7911 123456', '+44 7911 123457', '+44 7911 123458'], ['Ed', '13:00']);
+    assert.equal((refused.json as { code?: string }).code, '9010', JSON.stringify(refused.json));
+    assert.equal((await post(['+44 7911 123456'], ['Ed', '13:00'])).status, 202);
+    await until(async () => (await text('#balance')) === '1', 5000);
+    sandbox.setBalance(1_234_567);
+    await until(async () => (await text('#balance')) === '1,234,567');
+    assert.ok(!(await page.content()).includes(sandbox.credentials.secret));
     if (process.env.INBOX_SCREENSHOT) await page.screenshot({ path: process.env.INBOX_SCREENSHOT, fullPage: true });
   });
 
