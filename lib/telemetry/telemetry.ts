@@ -4,8 +4,8 @@ import { ChonrySmsOperation, ChonrySmsSendContext, sendChannel } from './send-ch
 /**
  * Traces and metrics for every provider request: the `chonry-sms:send` diagnostics channel, and
  * OpenTelemetry when `@opentelemetry/api` is installed (an optional peer: without it, only the
- * channel). Without a registered SDK, the API's no-op tracer and meter cost a few allocations per
- * request; without a channel subscriber, the channel costs one property read.
+ * channel). Without a registered SDK (neither a tracer nor a meter provider), a request costs two
+ * global lookups and no span; without a channel subscriber, the channel costs one property read.
  *
  * The API is described structurally below instead of imported as types, so the package's own
  * declarations never name the optional peer.
@@ -23,7 +23,11 @@ interface Span {
 }
 interface OtelApi {
   isSpanContextValid(spanContext: object): boolean;
+  /** Absent before API 1.3: then a meter provider is never taken for a no-op one. */
+  createNoopMeter?(): { createCounter(name: string): object };
+  ProxyTracerProvider: new () => { getDelegate(): object };
   trace: {
+    getTracerProvider(): object & { getDelegate?(): object };
     getTracer(name: string): { startSpan(name: string, options: { kind: number; attributes: Attributes }, context?: unknown): Span };
     setSpan(context: unknown, span: Span): unknown;
   };
@@ -56,8 +60,22 @@ function otel(): OtelApi | null {
   return api;
 }
 
+type Tracer = ReturnType<OtelApi['trace']['getTracer']>;
+let tracerCache: { provider: object; tracer: Tracer } | undefined;
+/**
+ * The module's tracer, taken once per global tracer provider (the API makes a new proxy tracer on
+ * every `getTracer`; a tracer taken before the app registers its SDK still follows it).
+ */
+function tracer(otelApi: OtelApi): Tracer {
+  const provider = otelApi.trace.getTracerProvider();
+  if (tracerCache?.provider !== provider) tracerCache = { provider, tracer: otelApi.trace.getTracer(INSTRUMENTATION) };
+  return tracerCache.tracer;
+}
+
 interface Instruments {
   provider: object;
+  /** The API's no-op meter provider: nothing recorded is kept. */
+  noop: boolean;
   recipients: ReturnType<ReturnType<OtelApi['metrics']['getMeter']>['createCounter']>;
   duration: ReturnType<ReturnType<OtelApi['metrics']['getMeter']>['createHistogram']>;
 }
@@ -70,13 +88,28 @@ function meters(otelApi: OtelApi): Instruments {
   const provider = otelApi.metrics.getMeterProvider();
   if (instruments?.provider !== provider) {
     const meter = otelApi.metrics.getMeter(INSTRUMENTATION);
+    const recipients = meter.createCounter('chonry_sms.recipients', { description: 'Recipients of SMS requests, by outcome: accepted, rejected (not sent) or unknown', unit: '{recipient}' });
     instruments = {
       provider,
-      recipients: meter.createCounter('chonry_sms.recipients', { description: 'Recipients of SMS requests, by outcome: accepted, rejected (not sent) or unknown', unit: '{recipient}' }),
+      noop: otelApi.createNoopMeter !== undefined && Object.getPrototypeOf(recipients) === Object.getPrototypeOf(otelApi.createNoopMeter().createCounter(INSTRUMENTATION)),
+      recipients,
       duration: meter.createHistogram('http.client.request.duration', { description: 'Duration of requests to the Chonry gateway', unit: 's' }),
     };
   }
   return instruments;
+}
+
+let noopTracerProvider: object | undefined;
+/**
+ * Whether the app registered an OpenTelemetry SDK: a tracer provider behind the API's proxy, or a
+ * meter provider. Asked per request (two global lookups), so an SDK registered after the module
+ * started is followed; without one, a request makes no span and records nothing.
+ */
+function sdkRegistered(otelApi: OtelApi): boolean {
+  noopTracerProvider ??= new otelApi.ProxyTracerProvider().getDelegate();
+  const provider = otelApi.trace.getTracerProvider();
+  if ((provider.getDelegate ? provider.getDelegate() : provider) !== noopTracerProvider) return true;
+  return !meters(otelApi).noop;
 }
 
 /** The outcome of a send as the recipients counter names it. */
@@ -89,7 +122,9 @@ export function outcomeOf(err: unknown): RecipientOutcome {
 /** Counts a send's recipients once it has ended, after its retries. */
 export function countRecipients(account: string, outcome: RecipientOutcome, recipients: number): void {
   const otelApi = otel();
-  if (otelApi && recipients > 0) meters(otelApi).recipients.add(recipients, { 'chonry_sms.account': account, 'chonry_sms.outcome': outcome });
+  if (!otelApi || !(recipients > 0)) return;
+  const instruments = meters(otelApi);
+  if (!instruments.noop) instruments.recipients.add(recipients, { 'chonry_sms.account': account, 'chonry_sms.outcome': outcome });
 }
 
 /** What the module knows of a request before it is made. */
@@ -120,7 +155,7 @@ function errorType(err: unknown): string {
  */
 export async function traceRequest<T>(meta: RequestMeta, run: () => Promise<T>, seen: (result: T) => RequestOutcome): Promise<T> {
   const otelApi = otel();
-  const traced = otelApi ? () => withClientSpan(otelApi, meta, run, seen) : run;
+  const traced = otelApi && sdkRegistered(otelApi) ? () => withClientSpan(otelApi, meta, run, seen) : run;
   if (!sendChannel.hasSubscribers) return traced();
   const context: ChonrySmsSendContext = { account: meta.account, operation: meta.operation, recipients: meta.recipients, bytes: Buffer.byteLength(meta.body) };
   let result: T;
@@ -136,7 +171,7 @@ export async function traceRequest<T>(meta: RequestMeta, run: () => Promise<T>, 
 async function withClientSpan<T>(otelApi: OtelApi, meta: RequestMeta, run: () => Promise<T>, seen: (result: T) => RequestOutcome): Promise<T> {
   const port = meta.url.port ? Number(meta.url.port) : meta.url.protocol === 'https:' ? 443 : 80;
   const common: Attributes = { 'server.address': meta.url.hostname, 'server.port': port, 'http.request.method': 'POST', 'chonry_sms.account': meta.account };
-  const span = otelApi.trace.getTracer(INSTRUMENTATION).startSpan(`POST ${meta.url.pathname}`, {
+  const span = tracer(otelApi).startSpan(`POST ${meta.url.pathname}`, {
     kind: SPAN_KIND_CLIENT,
     attributes: { ...common, 'url.full': meta.url.href, 'chonry_sms.operation': meta.operation, 'chonry_sms.recipients': meta.recipients },
   }, otelApi.context.active());
@@ -180,8 +215,8 @@ export interface OperationMeta {
  */
 export async function traceOperation<T>(meta: OperationMeta, run: () => Promise<T>, summary?: (result: T) => Attributes): Promise<T> {
   const otelApi = otel();
-  if (!otelApi) return run();
-  const span = otelApi.trace.getTracer(INSTRUMENTATION).startSpan(`chonry-sms ${meta.name}`, {
+  if (!otelApi || !sdkRegistered(otelApi)) return run();
+  const span = tracer(otelApi).startSpan(`chonry-sms ${meta.name}`, {
     kind: SPAN_KIND_INTERNAL,
     attributes: { 'chonry_sms.account': meta.account, 'chonry_sms.recipients': meta.recipients, ...meta.attributes },
   }, otelApi.context.active());

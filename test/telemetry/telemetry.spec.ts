@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { INestApplication } from '@nestjs/common';
-import { context, metrics, trace } from '@opentelemetry/api';
+import { context, metrics, ProxyTracer, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AggregationTemporality, DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -212,6 +212,52 @@ describe('telemetry: OpenTelemetry spans and metrics (real SDK, in-memory export
 
     for (const span of finished) assertNoPersonalData(`span ${span.name}`, { name: span.name, attributes: span.attributes, status: span.status, events: span.events });
     assertNoPersonalData('metrics', all.map((m) => ({ name: m.descriptor.name, points: m.dataPoints })));
+  });
+});
+
+describe('telemetry: @opentelemetry/api installed, the SDK registered late or not at all', () => {
+  let sandbox: ChonrySmsSandbox;
+  let app: INestApplication;
+  let sms: ChonrySmsService;
+  const startSpan = ProxyTracer.prototype.startSpan;
+  let started = 0;
+
+  before(async () => {
+    // Counts every span asked of the API's proxy tracer, which is what the module's tracer is.
+    ProxyTracer.prototype.startSpan = function (this: ProxyTracer, ...args: Parameters<ProxyTracer['startSpan']>) {
+      started++;
+      return startSpan.apply(this, args);
+    };
+    sandbox = await startSandbox();
+    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 300 })] });
+    sms = app.get(ChonrySmsService);
+  });
+  after(async () => {
+    ProxyTracer.prototype.startSpan = startSpan;
+    await app.close();
+    await sandbox.close();
+    trace.disable();
+    metrics.disable();
+    context.disable();
+  });
+
+  it('makes no span while no SDK is registered, and follows one registered after the app started', async () => {
+    await sms.send({ mobiles: [MOBILES[0]], variables: [VARIABLE] });
+    await sms.sendBulk({ mobiles: MOBILES, variables: [VARIABLE] }, { chunkSize: 2 });
+    assert.equal(started, 0, 'no span without an SDK');
+
+    // Metrics alone: requests are measured (their spans are the API's no-op ones).
+    const reader = new TestReader({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+    await sms.send({ mobiles: [MOBILES[1]], variables: [VARIABLE] });
+    const names = (await reader.collect()).resourceMetrics.scopeMetrics.flatMap((m) => m.metrics.map((x) => x.descriptor.name));
+    assert.deepEqual(names.sort(), ['chonry_sms.recipients', 'http.client.request.duration']);
+
+    // A tracer provider registered now: the next request has its span.
+    const spans = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+    await sms.send({ mobiles: [MOBILES[2]], variables: [VARIABLE] });
+    assert.deepEqual(spans.getFinishedSpans().map((s) => s.name), ['POST /intl/api/v2/send']);
   });
 });
 
