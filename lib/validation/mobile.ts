@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { DigitStringSet } from './digit-string-set';
+import { withoutRepeats } from './digit-string-set';
 import { e164DigitsOf } from './numbering-plans';
 import { Checked, describeType, echo, Problem } from './problem';
 
@@ -68,14 +68,6 @@ export function checkMobile(raw: unknown, path: string): { mobile?: string; prob
   return 'mobile' in r ? { mobile: r.mobile } : { problem: { path, message: `${echo(raw)} ${r.reason}` } };
 }
 
-// Below this, a Set<string> is cheaper to create than DigitStringSet's tables.
-const SMALL_LIST = 256;
-
-function smallSet(): { add(mobile: string): boolean } {
-  const set = new Set<string>();
-  return { add: (mobile) => set.size < set.add(mobile).size };
-}
-
 /**
  * Validates a recipient list: an array of 1..max numbers. Returns the normalised numbers with
  * duplicates removed (first occurrence kept), or the problems found.
@@ -94,7 +86,6 @@ export function checkMobiles(
     problems.push({ path: field, message: `may contain at most ${max} numbers per request (got ${list.length})` });
     return { value: [], problems };
   }
-  const seen = list.length > SMALL_LIST ? new DigitStringSet(list.length) : smallSet();
   const value: string[] = [];
   for (let i = 0; i < list.length; i++) {
     const raw: unknown = list[i];
@@ -102,9 +93,9 @@ export function checkMobiles(
     const mobile = typeof raw === 'string' ? validMobile(raw) : undefined;
     if (mobile === undefined) {
       problems.push(checkMobile(raw, `${field}[${i}]`).problem!);
-    } else if (seen.add(mobile)) {
+    } else {
       value.push(mobile);
     }
   }
-  return { value, problems };
+  return { value: problems.length > 0 ? value : withoutRepeats(value), problems };
 }

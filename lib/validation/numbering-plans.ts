@@ -30,8 +30,10 @@ interface MetadataAccess {
   numberingPlan: Plan;
 }
 
-// libphonenumber-js's order: fixed line first, then these (helpers/getNumberType.js).
-const NON_FIXED_LINE_TYPES = ['MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+// libphonenumber-js tests fixed line first, then mobile, then these (helpers/getNumberType.js). Only whether some
+// type matches is asked here, so the order does not change a verdict: mobile first, then fixed line
+// (SMS goes to mobiles; a mobile number then skips the fixed-line pattern, often the largest).
+const OTHER_TYPES = ['PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
 const MIN_LENGTH_FOR_NSN = 2;
 const MAX_LENGTH_FOR_NSN = 17;
 const MAX_LENGTH_COUNTRY_CODE = 3;
@@ -49,9 +51,8 @@ interface CompiledPlan {
   prefixTransformRule?: string;
   leadingDigits?: RegExp;
   hasTypes: boolean;
-  /** Types in libphonenumber-js's test order; `fixedLine` is tested first. */
-  fixedLine?: CompiledType;
-  others: CompiledType[];
+  /** The plan's number types, mobile first (see OTHER_TYPES). */
+  types: CompiledType[];
 }
 
 interface CallingCodePlans {
@@ -84,8 +85,7 @@ function compilePlan(plan: Plan): CompiledPlan {
     prefixTransformRule: plan.nationalPrefixTransformRule(),
     leadingDigits: leading ? new RegExp(leading) : undefined,
     hasTypes: plan.hasTypes(),
-    fixedLine: compileType('FIXED_LINE'),
-    others: NON_FIXED_LINE_TYPES.map(compileType).filter((t): t is CompiledType => t !== undefined),
+    types: ['MOBILE', 'FIXED_LINE', ...OTHER_TYPES].map(compileType).filter((t): t is CompiledType => t !== undefined),
   };
 }
 
@@ -106,8 +106,7 @@ function plansFor(code: number): CallingCodePlans | null {
   return plans;
 }
 
-function isOfType(nationalNumber: string, type: CompiledType | undefined): boolean {
-  if (!type) return false;
+function isOfType(nationalNumber: string, type: CompiledType): boolean {
   if (type.lengths && !type.lengths.includes(nationalNumber.length)) return false;
   return type.pattern.test(nationalNumber);
 }
@@ -115,8 +114,7 @@ function isOfType(nationalNumber: string, type: CompiledType | undefined): boole
 /** `getNumberType(...) !== undefined`. */
 function hasNumberType(nationalNumber: string, plan: CompiledPlan): boolean {
   if (!plan.nationalNumber.test(nationalNumber)) return false;
-  if (isOfType(nationalNumber, plan.fixedLine)) return true;
-  for (const type of plan.others) if (isOfType(nationalNumber, type)) return true;
+  for (const type of plan.types) if (isOfType(nationalNumber, type)) return true;
   return false;
 }
 
@@ -149,7 +147,8 @@ function isPossibleIncomplete(nationalNumber: string, plan: CompiledPlan): boole
 /** `extractNationalNumber` for an international number (no default country). */
 function nationalNumberOf(number: string, plans: CallingCodePlans): string {
   const main = plans.main;
-  if (!number || !main.prefixForParsing) return number;
+  // test() first: most numbers carry no national prefix, and exec() allocates its match.
+  if (!number || !main.prefixForParsing || !main.prefixForParsing.test(number)) return number;
   const match = main.prefixForParsing.exec(number);
   if (!match) return number;
   const groups = match.length - 1;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { checkMobiles } from '../../lib/validation';
-import { DigitStringSet } from '../../lib/validation/digit-string-set';
+import { DigitStringSet, withoutRepeats } from '../../lib/validation/digit-string-set';
 
 const normalisedNumber = fc
   .tuple(fc.constantFrom(...'123456789'), fc.array(fc.constantFrom(...'0123456789'), { maxLength: 14 }))
@@ -39,5 +39,22 @@ describe('DigitStringSet', () => {
     assert.deepEqual(long.value, unique);
     const short = checkMobiles(written.slice(0, 100).concat(written.slice(400, 500)), 'mobiles', Infinity);
     assert.deepEqual(short.value, unique.slice(0, 100));
+  });
+
+  it('withoutRepeats keeps first occurrences as a Set<string> would, and returns the list itself when nothing repeats', () => {
+    fc.assert(
+      fc.property(fc.array(normalisedNumber, { maxLength: 300 }), fc.array(fc.nat(), { maxLength: 20 }), (base, picks) => {
+        // Repeats drawn from the list itself, so most runs have some and the rest have none.
+        const list = [...base, ...(base.length ? picks.map((p) => base[p % base.length]) : [])];
+        // In the caller's order, and in ascending order of value (the one-pass case).
+        for (const l of [list, [...list].sort((a, b) => Number(a) - Number(b))]) {
+          const reference = [...new Set(l)];
+          const ours = withoutRepeats(l);
+          assert.deepEqual(ours, reference);
+          assert.equal(ours === l, reference.length === l.length);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
