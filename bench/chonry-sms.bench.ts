@@ -98,8 +98,8 @@ function goals(results: ClientReport[], queue?: QueueBenchReport): string {
     const r = ours.throughput / axios.throughput;
     lines.push(`| ${label} | ${fmt(r, 2)}× | ≥ ${target}× | ${r >= target ? 'yes' : 'no'} |`);
   };
-  ratio('small-c1', 'send() throughput vs axios keep-alive, c=1', 0.9);
-  ratio('small-c64', 'send() throughput vs axios keep-alive, c=64', 0.9);
+  ratio('small-c1', 'send() throughput vs axios keep-alive, c=1', 0.95);
+  ratio('small-c64', 'send() throughput vs axios keep-alive, c=64', 0.95);
   // The telemetry's cost when the app registers no OpenTelemetry SDK: installed API vs none at all.
   for (const [scenario, c] of [['small-c1', 1], ['small-c64', 64]] as const) {
     const withApi = get(scenario, 'module');
@@ -109,14 +109,31 @@ function goals(results: ClientReport[], queue?: QueueBenchReport): string {
       lines.push(`| send() throughput, @opentelemetry/api installed without an SDK vs not installed, c=${c} | ${fmt(r, 2)}× | ≥ 0.97× | ${r >= 0.97 ? 'yes' : 'no'} |`);
     }
   }
-  for (const [scenario, label] of [
-    ['send-50k', 'CPU before the request is written, 50,000-number send (median / worst)'],
-    ['personal-10k', 'CPU before the request is written, 10,000-message send (median / worst)'],
-  ] as const) {
-    const pre = get(scenario, 'module')?.preRequestCpuMs;
-    if (pre) lines.push(`| ${label} | ${fmt(pre.median, 1)} / ${fmt(pre.max, 1)} ms | ≤ 50 ms | ${pre.median <= 50 ? 'yes' : 'no'} |`);
+  // The same, by itself: the telemetry wrapper's CPU per request (around a request that resolves at
+  // once) as a share of a whole small send's CPU, so it is not lost in the spread between rounds.
+  const small = get('small-c1', 'module');
+  const smallNoOtel = get('small-c1', 'module-no-otel');
+  if (small?.telemetryCpuUs !== undefined && smallNoOtel?.telemetryCpuUs !== undefined) {
+    const share = (small.telemetryCpuUs - smallNoOtel.telemetryCpuUs) / ((small.cpuMs / small.requests) * 1000);
+    lines.push(
+      `| telemetry per request, @opentelemetry/api installed without an SDK minus not installed, as a share of a small send's CPU (${fmt(small.telemetryCpuUs, 2)} vs ${fmt(smallNoOtel.telemetryCpuUs, 2)} µs) | ${fmt(share * 100, 2)} % | ≤ 1 % | ${share <= 0.01 ? 'yes' : 'no'} |`,
+    );
   }
-  ratio('bulk-1m', `sendBulk() throughput vs hand-written axios loop (${short ? '100,000' : '1,000,000'} recipients)`, 0.5);
+  // Our own CPU per request: the module's process CPU minus that of axios posting the same bytes
+  // (validation, encoding and whatever the module adds around the request), with the part spent
+  // before the request is written (validation and encoding alone) alongside.
+  for (const [scenario, label] of [
+    ['send-50k', 'our CPU for a 50,000-number send() (module minus axios posting the same bytes)'],
+    ['personal-10k', 'our CPU for a 10,000-message sendPersonalized() (module minus axios)'],
+  ] as const) {
+    const ours = get(scenario, 'module');
+    const axios = get(scenario, 'axios');
+    if (!ours || !axios) continue;
+    const own = ours.cpuMs / ours.requests - axios.cpuMs / axios.requests;
+    const pre = ours.preRequestCpuMs ? `; before the request: ${fmt(ours.preRequestCpuMs.median, 1)} ms` : '';
+    lines.push(`| ${label} | ${fmt(own, 1)} ms${pre} | ≤ 15 ms | ${own <= 15 ? 'yes' : 'no'} |`);
+  }
+  ratio('bulk-1m', `sendBulk() of ${short ? '100,000' : '1,000,000'} recipients vs a loop that joins and encodes the same chunks, no validation`, 0.5);
   const bulk = get('bulk-1m', 'module');
   if (bulk) lines.push(`| sendBulk() peak RSS (${short ? '100,000' : '1,000,000'} recipients) | ${fmt(bulk.peakRssMb, 0)} MB | ≤ 300 MB | ${bulk.peakRssMb <= 300 ? 'yes' : 'no'} |`);
   if (queue) lines.push(...queueGoals(queue));
@@ -177,7 +194,7 @@ async function main(): Promise<void> {
     '',
     '## How',
     '',
-    "- The provider stand-in (the module's `ChonrySmsSandbox`, decoding bodies as the provider does) runs in a separate process; every client × scenario runs in a fresh process of its own, so CPU and peak RSS are that client's alone.",
+    "- The provider stand-in runs in a separate process and answers at once without decoding the body (it counts recipients on the encoded bytes), so the clients' own cost shows; every client × scenario runs in a fresh process of its own, so CPU and peak RSS are that client's alone. That the bytes decode as the provider decodes them is proven by the tests, not here.",
     '- Baseline clients POST precomputed bytes, identical to what the module sends; the module validates and encodes on every call, which is most of the difference in the 50,000-number and 10,000-message rows (see the CPU-before-the-request goals, measured on the same code path `send()` / `sendPersonalized()` run before handing the body to the transport).',
     '- Bulk: `sendBulk()` at concurrency 4 against a hand-written loop that chunks by 50,000, joins and encodes at the same concurrency without validating anything.',
     '- undici is the lower bound for HTTP on Node. A new connection per request (what the official client does) is cheap on loopback; over the internet every request would add a TCP and TLS handshake.',
