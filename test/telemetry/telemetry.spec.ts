@@ -67,7 +67,7 @@ describe('telemetry: the chonry-sms:send diagnostics channel', () => {
 
   before(async () => {
     sandbox = await startSandbox();
-    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 300 })] });
+    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 5_000 })] });
     sms = app.get(ChonrySmsService);
   });
   after(async () => {
@@ -150,7 +150,7 @@ describe('telemetry: OpenTelemetry spans and metrics (real SDK, in-memory export
     trace.setGlobalTracerProvider(tracerProvider);
     metrics.setGlobalMeterProvider(meterProvider);
     sandbox = await startSandbox();
-    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 300 })] });
+    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 5_000 })] });
     sms = app.get(ChonrySmsService);
   });
   after(async () => {
@@ -229,7 +229,7 @@ describe('telemetry: @opentelemetry/api installed, the SDK registered late or no
       return startSpan.apply(this, args);
     };
     sandbox = await startSandbox();
-    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 300 })] });
+    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 5_000 })] });
     sms = app.get(ChonrySmsService);
   });
   after(async () => {
