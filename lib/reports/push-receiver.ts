@@ -11,8 +11,6 @@ import { ChonrySmsReportsService, describeError } from './reports.service';
 export const MAX_PUSH_BODY_BYTES = 16 * 1024;
 const FIELDS = new Set(['smUuid', 'mobile', 'batchId', 'deliverResult', 'deliverTime']);
 
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
-
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** `a=1&b=2` into fields; undefined when not decodable or a name repeats or is unknown. */
@@ -36,54 +34,71 @@ function readForm(body: string): Record<string, string> | undefined {
 
 /**
  * The push receiver: `POST <path>/<token>` with the provider's form. It answers in front of the
- * application (a listener placed before Nest's own on the HTTP server), so the body is counted as
- * it arrives, before any body parser reads it; every other request goes on to the application.
+ * application: the HTTP server's `emit('request')` is wrapped at bootstrap, so a request for the
+ * exact push URL (a query string allowed) is answered here, before Nest's global prefix, middleware,
+ * guards and body parsers, and its body is counted as it arrives. Every other request is emitted
+ * to the server's listeners (Nest's, and any added later) untouched.
  */
 @Injectable()
 export class ChonrySmsReportsPushReceiver implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CHONRY_SMS_REPORTS_LOGGER_CONTEXT);
   private server?: Server;
-  private appListeners: RequestListener[] = [];
-  private ours?: RequestListener;
-  private readonly tokenDigest: Buffer;
+  private originalEmit?: Server['emit'];
+  private wrappedEmit?: Server['emit'];
+  private ownEmit = false;
+  private active = false;
+  private readonly urlDigest: Buffer;
 
   constructor(
     @Inject(CHONRY_SMS_REPORTS_RESOLVED_OPTIONS) private readonly options: ResolvedChonrySmsReportsOptions,
     private readonly reports: ChonrySmsReportsService,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
-    this.tokenDigest = digest(options.push?.token ?? '');
+    this.urlDigest = digest(options.push ? `${options.push.path}/${options.push.token}` : '');
   }
 
   onApplicationBootstrap(): void {
     const push = this.options.push;
     if (!push) return;
     const server = this.adapterHost?.httpAdapter?.getHttpServer?.() as Server | undefined;
-    if (!server || typeof server.listeners !== 'function') {
+    if (!server || typeof server.emit !== 'function' || typeof server.listeners !== 'function') {
       throw new Error('ChonrySmsReportsModule: push needs an HTTP application (NestFactory.create), not a standalone context');
     }
+    // Wrapping emit (rather than taking the 'request' listeners over) works whether or not the
+    // server listens yet, and leaves listeners added after bootstrap in place for other requests.
+    const original = server.emit;
+    const receiver = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    const wrapped = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'request' && receiver.active && receiver.handles(push, args[0] as IncomingMessage, args[1] as ServerResponse)) return true;
+      return (original as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
+    } as Server['emit'];
     this.server = server;
-    this.appListeners = server.listeners('request') as RequestListener[];
-    this.ours = (req, res) => {
-      if (!this.handles(push, req, res)) for (const l of this.appListeners) l.call(server, req, res);
-    };
-    server.removeAllListeners('request');
-    server.on('request', this.ours);
+    this.originalEmit = original;
+    this.ownEmit = Object.hasOwn(server, 'emit');
+    this.wrappedEmit = wrapped;
+    this.active = true;
+    server.emit = wrapped;
   }
 
   onApplicationShutdown(): void {
-    if (!this.server || !this.ours) return;
-    this.server.removeListener('request', this.ours);
-    for (const l of this.appListeners) this.server.on('request', l);
+    this.active = false;
+    // Unwrapped only if nobody wrapped emit after us; otherwise the wrapper stays, inactive.
+    if (this.server && this.server.emit === this.wrappedEmit && this.originalEmit) {
+      if (this.ownEmit) this.server.emit = this.originalEmit;
+      else delete (this.server as Partial<Server>).emit;
+    }
     this.server = undefined;
   }
 
-  /** Answers the request when it is under the push path; false leaves it to the application. */
+  /**
+   * Answers the request when its path is exactly `<path>/<token>` (compared in constant time, as
+   * digests); false leaves it to the application, which answers a wrong token as any unknown route.
+   */
   private handles(push: ResolvedChonrySmsReportsPush, req: IncomingMessage, res: ServerResponse): boolean {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== push.path && !path.startsWith(`${push.path}/`)) return false;
-    const token = path.slice(push.path.length + 1);
-    if (!timingSafeEqual(digest(token), this.tokenDigest)) return this.refuse(req, res, 404, 'Not Found', 'unknown token');
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (!path.startsWith(`${push.path}/`) || !timingSafeEqual(digest(path), this.urlDigest)) return false;
     if (req.method !== 'POST') return this.refuse(req, res, 405, 'Method Not Allowed', 'not a POST', { Allow: 'POST' });
     const ip = this.clientIp(push, req);
     if (push.allow && !(ip && push.allow(ip))) return this.refuse(req, res, 403, 'Forbidden', 'address not allowed');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, describe, it } from 'node:test';
-import { INestApplication } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, INestApplication, Post, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
 import {
@@ -37,16 +37,26 @@ async function sandbox(): Promise<ChonrySmsSandbox> {
   return s;
 }
 
-async function harness(s: ChonrySmsSandbox, options: ChonrySmsReportsModuleOptions): Promise<Harness> {
+interface HarnessExtras {
+  controllers?: Type[];
+  /** 'listen': app.listen() initialises (the default); 'init': app.init() first, then listen. */
+  start?: 'listen' | 'init';
+  prefix?: string;
+}
+
+async function harness(s: ChonrySmsSandbox, options: ChonrySmsReportsModuleOptions, extras: HarnessExtras = {}): Promise<Harness> {
   const logger = new CapturingLogger();
   const moduleRef = await Test.createTestingModule({
     imports: [
       ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: s.url, apiBaseUrl: s.url, templateId: '100' }),
       ChonrySmsReportsModule.forRoot(options),
     ],
+    controllers: extras.controllers ?? [],
   }).compile();
   const app = moduleRef.createNestApplication({ logger });
   app.enableShutdownHooks();
+  if (extras.prefix) app.setGlobalPrefix(extras.prefix);
+  if (extras.start === 'init') await app.init();
   await app.listen(0, '127.0.0.1');
   apps.push(app);
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -66,10 +76,10 @@ async function eventually<T>(check: () => T | false | undefined, ms: number, wha
   }
 }
 
-/** A raw POST over a real socket. */
-function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+/** A raw POST (or another method) over a real socket. */
+function post(url: string, body: string | Buffer, headers: Record<string, string> = {}, method = 'POST'): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
+    const req = request(url, { method, headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -175,30 +185,64 @@ describe('ChonrySmsReportsModule', () => {
       assertNoLeak(h, first.text, replay.text);
     });
 
-    it('refuses attacks without calling the handler', async () => {
+    it('refuses attacks with the exact status, without calling the handler', async () => {
       const s = await sandbox();
       let calls = 0;
       const h = await harness(s, { handler: () => void calls++, push: { token: TOKEN } });
       const at = `${h.url}/chonry-sms/reports/${TOKEN}`;
       const texts: string[] = [];
-      const expect = async (status: number, url: string, body: string | Buffer, headers?: Record<string, string>) => {
-        const r = await post(url, body, headers);
-        texts.push(r.text);
-        assert.equal(r.status, status, `${status} expected for ${url.replace(TOKEN, '<token>')}`);
+      const expect = async (
+        what: string,
+        status: number,
+        url: string,
+        body: string | Buffer,
+        headers?: Record<string, string>,
+        method?: string,
+        echoesUrl = false,
+      ) => {
+        const r = await post(url, body, headers, method);
+        // Nest's own 404 names the path the client asked for; the receiver's answers never do.
+        if (!echoesUrl) texts.push(r.text);
+        assert.equal(r.status, status, `${what}: ${status} expected`);
+        assert.equal(calls, 0, `${what}: the handler was called`);
       };
-      await expect(404, `${h.url}/chonry-sms/reports/${TOKEN.slice(0, -1)}x`, form(REPORT));
-      await expect(404, `${h.url}/chonry-sms/reports/`, form(REPORT));
-      await expect(404, `${h.url}/chonry-sms/reports/${TOKEN}/more`, form(REPORT));
-      await expect(400, at, 'smUuid=%E0%A4%A&mobile=1');
-      await expect(400, at, form({ ...REPORT, mobile: 'not-a-number' }));
-      await expect(400, at, form({ ...REPORT, deliverTime: 'yesterday' }));
-      await expect(400, at, form({ ...REPORT, extra: SECRET }));
-      await expect(400, at, `${form(REPORT)}&smUuid=again`);
-      await expect(400, at, JSON.stringify(REPORT), { 'Content-Type': 'application/json' });
-      await expect(413, at, `smUuid=${'a'.repeat(17 * 1024)}`);
-      // Chunked (no Content-Length): counted as the bytes arrive.
-      await expect(413, at, Buffer.alloc(17 * 1024, 'a'), { 'Transfer-Encoding': 'chunked' });
-      assert.equal(calls, 0);
+      // Wrong token: not the receiver's URL, so the application answers it as any unknown route.
+      await expect('wrong token', 404, `${h.url}/chonry-sms/reports/${TOKEN.slice(0, -1)}x`, form(REPORT));
+      await expect('a prefix of the token', 404, `${h.url}/chonry-sms/reports/${TOKEN.slice(0, 31)}`, form(REPORT));
+      await expect('no token', 404, `${h.url}/chonry-sms/reports/`, form(REPORT));
+      await expect('no token, no slash', 404, `${h.url}/chonry-sms/reports`, form(REPORT));
+      await expect('a path below the token', 404, `${at}/more`, form(REPORT), undefined, undefined, true);
+      await expect('the token with a trailing slash', 404, `${at}/`, form(REPORT), undefined, undefined, true);
+      // Wrong method.
+      await expect('GET', 405, at, '', {}, 'GET');
+      await expect('PUT', 405, at, form(REPORT), {}, 'PUT');
+      // Wrong content type.
+      await expect('JSON', 400, at, JSON.stringify(REPORT), { 'Content-Type': 'application/json' });
+      await expect('text/plain', 400, at, form(REPORT), { 'Content-Type': 'text/plain' });
+      await expect('multipart', 400, at, form(REPORT), { 'Content-Type': 'multipart/form-data; boundary=x' });
+      // Malformed forms.
+      for (const field of ['smUuid', 'mobile', 'deliverResult', 'deliverTime']) {
+        const { [field as keyof typeof REPORT]: _gone, ...missing } = REPORT;
+        await expect(`missing ${field}`, 400, at, form(missing));
+      }
+      await expect('empty body', 400, at, '');
+      await expect('empty smUuid', 400, at, form({ ...REPORT, smUuid: '' }));
+      await expect('bad percent-encoding', 400, at, 'smUuid=%E0%A4%A&mobile=1');
+      await expect('bad mobile', 400, at, form({ ...REPORT, mobile: 'not-a-number' }));
+      await expect('bad mobile (+ sign)', 400, at, form({ ...REPORT, mobile: '+8613900000001' }));
+      await expect('bad mobile (too long)', 400, at, form({ ...REPORT, mobile: '1'.repeat(21) }));
+      await expect('bad deliverTime', 400, at, form({ ...REPORT, deliverTime: 'yesterday' }));
+      await expect('impossible deliverTime', 400, at, form({ ...REPORT, deliverTime: '2026-13-45 25:61:61' }));
+      await expect('unknown field', 400, at, form({ ...REPORT, extra: SECRET }));
+      await expect('repeated field', 400, at, `${form(REPORT)}&smUuid=again`);
+      // Huge bodies: declared, declared but not sent, and chunked without a length.
+      await expect('Content-Length over 16 KB', 413, at, `smUuid=${'a'.repeat(17 * 1024)}`);
+      await expect('a lying Content-Length', 413, at, form(REPORT), { 'Content-Length': String(100 * 1024 * 1024) });
+      await expect('chunked over 16 KB', 413, at, Buffer.alloc(17 * 1024, 'a'), { 'Transfer-Encoding': 'chunked' });
+      await expect('chunked, 1 MB', 413, at, Buffer.alloc(1024 * 1024, 'a'), { 'Transfer-Encoding': 'chunked' });
+      // And the receiver still takes a good one afterwards, with a query string too.
+      assert.equal((await post(`${at}?from=provider`, form(REPORT))).status, 200);
+      assert.equal(calls, 1);
       for (const text of texts) assert.ok(!text.includes('smUuid') && !text.includes('aaaa'), 'the body is never echoed');
       assertNoLeak(h, ...texts);
     });
@@ -243,6 +287,57 @@ describe('ChonrySmsReportsModule', () => {
       assert.equal(calls, 2);
       assertNoLeak(h, failed.text);
     });
+
+    it('answers only its exact URL: routes of the application below the push path reach Nest untouched', async () => {
+      @Controller('chonry-sms/reports')
+      class NeighbourController {
+        @Get()
+        list(): { ok: string } {
+          return { ok: 'list' };
+        }
+        @Post('status')
+        @HttpCode(200)
+        status(@Body() body: Record<string, string>): { ok: string; body: Record<string, string> } {
+          return { ok: 'status', body };
+        }
+        @Post(':other')
+        @HttpCode(200)
+        other(): { ok: string } {
+          return { ok: 'other' };
+        }
+      }
+      const s = await sandbox();
+      let calls = 0;
+      const h = await harness(s, { handler: () => void calls++, push: { token: TOKEN } }, { controllers: [NeighbourController] });
+      const status = await post(`${h.url}/chonry-sms/reports/status`, 'a=1');
+      assert.equal(status.status, 200);
+      assert.deepEqual(JSON.parse(status.text), { ok: 'status', body: { a: '1' } }, "Nest's body parser still reads it");
+      assert.equal(JSON.parse((await post(`${h.url}/chonry-sms/reports`, '', {}, 'GET')).text).ok, 'list');
+      assert.equal(JSON.parse((await post(`${h.url}/chonry-sms/reports/${TOKEN.slice(0, -1)}x`, 'a=1')).text).ok, 'other');
+      assert.equal(calls, 0);
+      assert.equal((await post(`${h.url}/chonry-sms/reports/${TOKEN}`, form(REPORT))).status, 200);
+      assert.equal((await post(`${h.url}/chonry-sms/reports/${TOKEN}?a=1&b=2`, form({ ...REPORT, smUuid: 'with-query' }))).status, 200);
+      assert.equal(calls, 2);
+    });
+
+    for (const start of ['listen', 'init'] as const) {
+      it(`works when ${start === 'init' ? 'app.init() runs before app.listen()' : 'app.listen() initialises the app'}, outside a global prefix, and leaves later listeners the other requests`, async () => {
+        const s = await sandbox();
+        let calls = 0;
+        const h = await harness(s, { handler: () => void calls++, push: { token: TOKEN } }, { start, prefix: 'api' });
+        const server = h.app.getHttpServer() as import('node:http').Server;
+        const seen: string[] = [];
+        server.on('request', (req: import('node:http').IncomingMessage) => void seen.push(req.url ?? ''));
+        assert.equal((await post(`${h.url}/chonry-sms/reports/${TOKEN}`, form(REPORT))).status, 200);
+        assert.equal(calls, 1);
+        assert.equal((await post(`${h.url}/api/chonry-sms/reports/${TOKEN}`, form({ ...REPORT, smUuid: 'prefixed' }))).status, 404, 'not under the prefix');
+        assert.equal(calls, 1);
+        assert.deepEqual(seen, ['/api/chonry-sms/reports/' + TOKEN], 'a listener added later sees the other requests, never the push');
+        await h.app.close();
+        apps.length = 0;
+        assert.equal(Object.hasOwn(server, 'emit'), false, 'the server is given back as it was');
+      });
+    }
 
     it('the sandbox pushes its reports to the receiver (and then does not offer them for pull)', async () => {
       const s = await sandbox();
