@@ -331,6 +331,8 @@ describe('sample main.js (what npm start runs)', () => {
       assert.equal(sent.status, 202, sent.text);
       const { json } = await call(base, 'GET', '/sandbox/messages');
       assert.deepEqual((json.messages as Json[]).map((m) => m.batchId), [sent.json.batchId]);
+      const reports = await until(() => call(base, 'GET', '/reports'), (r) => (r.json.reports as Json[]).length === 1, 10_000, 'the pushed report');
+      assert.deepEqual((reports.json.reports as Json[]).map((r) => [r.batchId, r.source]), [[sent.json.batchId, 'push']]);
     } finally {
       child.kill('SIGTERM');
     }
