@@ -38,3 +38,4 @@ export type { ChonrySmsTransportRecord } from './transport/chonry-sms.transport'
 export { ChonrySmsRetryOptions } from './reliability/retry-options';
 export * from './telemetry';
 export { MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, normalizeMobile } from './validation';
+export * from './reports';

@@ -5,6 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ChonrySmsModule, ChonrySmsModuleOptions } from 'nestjs-chonry-sms';
 import { ChonrySmsHealthModule } from 'nestjs-chonry-sms/health';
 import { HealthController } from './health/health.controller';
+import { SampleReportsModule } from './reports/reports.module';
 import { SandboxGateway } from './sandbox/sandbox-gateway';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { ChonrySmsExceptionFilter } from './sms/chonry-sms-exception.filter';
@@ -36,6 +37,7 @@ const optionalNumber = (value: string | undefined): number | undefined => (value
     }),
     TerminusModule,
     ChonrySmsHealthModule.register({ timeout: 2_000, failureThreshold: 3 }),
+    SampleReportsModule,
   ],
   controllers: [SmsController, BalanceController, HealthController],
   providers: [

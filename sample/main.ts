@@ -13,7 +13,7 @@ async function bootstrap(): Promise<void> {
   const app = await createSampleApp();
   await app.listen(Number(process.env.PORT ?? 3000));
   const { port } = app.getHttpServer().address() as AddressInfo;
-  logger.log(`Listening on http://localhost:${port} (POST /sms, POST /sms/personalized, GET /health${sandbox ? ', GET /sandbox/messages' : ''})`);
+  logger.log(`Listening on http://localhost:${port} (POST /sms, POST /sms/personalized, GET /balance, GET /reports, GET /health${sandbox ? ', GET /sandbox/messages' : ''})`);
 }
 
 bootstrap().catch((err: unknown) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, IncomingMessage, request as httpRequest, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -247,8 +248,10 @@ export class ChonrySmsSandbox {
   private baseUrl?: string;
   private port: number;
   private pushUrl?: string;
-  /** Pushes not answered 200 yet (awaited by `close()`). */
+  /** Pushes not answered 200 yet (cancelled and awaited by `close()`). */
   private readonly pushing = new Set<Promise<void>>();
+  /** Aborted by `close()`: waits and requests of pushes in flight stop; renewed by `start()`. */
+  private pushAbort = new AbortController();
 
   constructor(private readonly options: ChonrySmsSandboxOptions = {}) {
     this.accessKey = options.accessKey ?? 'sandbox-access-key';
@@ -262,7 +265,8 @@ export class ChonrySmsSandbox {
    * After each accepted send, POST every report in the provider's push form (urlencoded `smUuid`,
    * `mobile`, `batchId`, `deliverResult`, `deliverTime`) to `url`, as the provider does once a URL
    * is registered with it. A pushed report is not offered by `/report/status`; a push not answered
-   * 200 is tried again (up to 5 times, 200 ms apart) and then kept for pull. `undefined` turns it off.
+   * 200 is tried again (up to 5 times, 200 ms apart) and then kept for pull; `close()` cancels the
+   * pushes in flight (their reports kept for pull) and waits for them. `undefined` turns it off.
    */
   pushReportsTo(url: string | undefined): this {
     this.pushUrl = url;
@@ -275,23 +279,34 @@ export class ChonrySmsSandbox {
   }
 
   private push(url: string, report: SandboxReport): void {
+    const signal = this.pushAbort.signal;
+    if (signal.aborted) {
+      this.pendingReports.push(report); // closed: nothing leaves the sandbox any more
+      return;
+    }
     const body = new URLSearchParams({ ...report }).toString();
     const run = (async () => {
-      for (let attempt = 0; attempt < 5; attempt++) {
+      for (let attempt = 0; attempt < 5 && !signal.aborted; attempt++) {
         // The first push after the send's answer went out, as the provider's would.
-        await new Promise((r) => setTimeout(r, attempt > 0 ? 200 : 20));
+        const waited = await sleep(attempt > 0 ? 200 : 20, undefined, { signal }).then(
+          () => true,
+          () => false,
+        );
+        if (!waited) break;
         const status = await new Promise<number>((resolve) => {
-          const req = httpRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+          const req = httpRequest(url, { method: 'POST', signal, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
             res.resume();
             res.on('end', () => resolve(res.statusCode ?? 0));
             res.on('error', () => resolve(0));
           });
           req.on('error', () => resolve(0));
+          req.on('close', () => setImmediate(() => resolve(0))); // cut or aborted before an answer (a no-op once resolved)
           req.setTimeout(10_000, () => req.destroy());
           req.end(body);
         });
         if (status === 200) return;
       }
+      // Not taken (or cancelled by close()): kept for pull, as the provider keeps what it could not push.
       this.pendingReports.push(report);
     })();
     this.pushing.add(run);
@@ -361,6 +376,7 @@ export class ChonrySmsSandbox {
   /** Starts listening (again, on the same port, after `close()`); resolves to `url`. */
   async start(): Promise<string> {
     if (this.baseUrl) return this.baseUrl;
+    if (this.pushAbort.signal.aborted) this.pushAbort = new AbortController();
     const server = createServer((req, res) => this.handle(req, res));
     server.keepAliveTimeout = 5_000;
     server.on('connection', (socket) => {
@@ -378,8 +394,13 @@ export class ChonrySmsSandbox {
     return this.baseUrl;
   }
 
-  /** Stops listening and cuts open connections (answers still delayed by a fault are dropped). */
+  /**
+   * Stops listening and cuts open connections (answers still delayed by a fault are dropped).
+   * Pushes in flight are cancelled (their reports kept for pull) and awaited: none outlives it.
+   */
   async close(): Promise<void> {
+    this.pushAbort.abort();
+    await this.pushesSettled();
     const server = this.server;
     if (!server) return;
     this.server = undefined;

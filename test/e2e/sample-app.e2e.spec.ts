@@ -20,7 +20,16 @@ type Json = Record<string, unknown>;
 
 async function listen(env: Record<string, string>): Promise<{ app: INestApplication; base: string }> {
   // Each spec file runs in its own process: setting the environment here touches no other test.
-  Object.assign(process.env, { CHONRY_TEMPLATE_ID: '', CHONRY_SIGN: '', CHONRY_BASE_URL: '', CHONRY_API_BASE_URL: '', ...env });
+  Object.assign(process.env, {
+    CHONRY_TEMPLATE_ID: '',
+    CHONRY_SIGN: '',
+    CHONRY_BASE_URL: '',
+    CHONRY_API_BASE_URL: '',
+    CHONRY_REPORTS_POLL_MS: '',
+    CHONRY_REPORTS_PUSH_TOKEN: '',
+    CHONRY_REPORTS_ALLOW_IPS: '',
+    ...env,
+  });
   const app = await createSampleApp(false);
   await app.listen(0);
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -35,6 +44,17 @@ async function call(base: string, method: string, path: string, body?: unknown):
   });
   const text = await res.text();
   return { status: res.status, json: JSON.parse(text) as Json, text };
+}
+
+/** Asks again until `check` passes or the deadline is over (no fixed sleeps). */
+async function until<T>(ask: () => Promise<T>, check: (v: T) => boolean, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await ask();
+    if (check(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 const sms = { mobiles: ['+44 7911 123456', '0086 139 0000 0001'], variables: ['Ann', '9:40'] };
@@ -83,6 +103,32 @@ describe('sample app without credentials (in-process sandbox)', () => {
     assert.equal(status, 200);
     assert.deepEqual(json, { internationalSms: 8, balances: { 国际短信: 8, 接口短信: '.00' } });
     sandbox.setBalance(1_000_000_000);
+  });
+
+  it('GET /reports shows the delivery reports the sandbox pushed to the app, delivered and failed', async () => {
+    sandbox.setDeliveryResult('8613900000001', 'UNDELIV');
+    try {
+      const sent = await call(base, 'POST', '/sms', sms);
+      assert.equal(sent.status, 202, sent.text);
+      const { json } = await until(
+        () => call(base, 'GET', `/reports?batchId=${String(sent.json.batchId)}`),
+        (r) => (r.json.reports as Json[]).length === 2,
+        10_000,
+        'the pushed reports',
+      );
+      const reports = (json.reports as Json[]).map((r) => [r.mobile, r.status, r.result, r.source, r.account]).sort();
+      assert.deepEqual(reports, [
+        ['447911123456', 'delivered', 'DELIVRD', 'push', 'default'],
+        ['8613900000001', 'failed', 'UNDELIV', 'push', 'default'],
+      ]);
+      await sandbox.pushesSettled();
+      assert.equal(sandbox.waitingReports.length, 0, 'pushed, not left for pull');
+      // The receiver's URL is secret: another token is just an unknown route.
+      const guessed = await fetch(`${base}/chonry-sms/reports/${'0'.repeat(64)}`, { method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      assert.equal(guessed.status, 404);
+    } finally {
+      sandbox.setDeliveryResult('8613900000001', undefined);
+    }
   });
 
   it('POST /sms/personalized sends per-recipient variables, reserved characters intact', async () => {
@@ -216,6 +262,25 @@ describe('sample app with credentials (an external gateway)', () => {
     }
   });
 
+  it('pulls reports every CHONRY_REPORTS_POLL_MS and shows them at GET /reports; push stays off without a token', async () => {
+    const { app, base } = await listen({ CHONRY_ACCESS_KEY: ACCESS_KEY, CHONRY_SECRET: SECRET, CHONRY_BASE_URL: gateway.url, CHONRY_API_BASE_URL: gateway.url, CHONRY_REPORTS_POLL_MS: '1000' });
+    try {
+      const sent = await call(base, 'POST', '/sms', { mobiles: ['+44 7911 123457'], variables: ['Ann', '9:40'] });
+      assert.equal(sent.status, 202, sent.text);
+      const { json } = await until(
+        () => call(base, 'GET', `/reports?batchId=${String(sent.json.batchId)}`),
+        (r) => (r.json.reports as Json[]).length === 1,
+        10_000,
+        'the pulled report',
+      );
+      assert.deepEqual((json.reports as Json[]).map((r) => [r.mobile, r.source]), [['447911123457', 'pull']]);
+      const push = await fetch(`${base}/chonry-sms/reports/${'0'.repeat(64)}`, { method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      assert.equal(push.status, 404);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('never shows the secret: a credentials rejection is a 502 with code 9006, and health stays clean', async () => {
     const { app, base } = await listen({ CHONRY_ACCESS_KEY: ACCESS_KEY, CHONRY_SECRET: `${SECRET}-wrong`, CHONRY_BASE_URL: gateway.url });
     try {
@@ -266,6 +331,8 @@ describe('sample main.js (what npm start runs)', () => {
       assert.equal(sent.status, 202, sent.text);
       const { json } = await call(base, 'GET', '/sandbox/messages');
       assert.deepEqual((json.messages as Json[]).map((m) => m.batchId), [sent.json.batchId]);
+      const reports = await until(() => call(base, 'GET', '/reports'), (r) => (r.json.reports as Json[]).length === 1, 10_000, 'the pushed report');
+      assert.deepEqual((reports.json.reports as Json[]).map((r) => [r.batchId, r.source]), [[sent.json.batchId, 'push']]);
     } finally {
       child.kill('SIGTERM');
     }

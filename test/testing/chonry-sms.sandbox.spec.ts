@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CHONRY_SEND_PATH } from '../../lib';
 import { encodeSendForm, personalizedData } from '../../lib/transport';
@@ -251,6 +253,71 @@ describe('ChonrySmsSandbox', () => {
       while (slow.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
       await slow.close();
       assert.ok((await pending) instanceof Error);
+    });
+  });
+
+  describe('pushing reports, and close()', () => {
+    /** A push target that holds every request without answering, or answers 500 each time. */
+    async function target(answer: 'hold' | 500): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+      let hits = 0;
+      const server = createServer((req, res) => {
+        hits++;
+        req.resume();
+        if (answer === 500) res.writeHead(500).end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      const { port } = server.address() as AddressInfo;
+      return {
+        url: `http://127.0.0.1:${port}/push`,
+        hits: () => hits,
+        close: () => {
+          server.closeAllConnections();
+          return new Promise<void>((r) => server.close(() => r()));
+        },
+      };
+    }
+
+    it('close() cancels a push waiting for its answer: it settles, and the report is kept for pull', async () => {
+      const held = await target('hold');
+      const s = await startSandbox({ pushReportsTo: held.url });
+      try {
+        assert.equal(await code(s, form({ mobile: '447911123456', content: 'x' })), '0');
+        while (held.hits() === 0) await new Promise((r) => setTimeout(r, 5));
+        const started = Date.now();
+        await s.close();
+        assert.ok(Date.now() - started < 2_000, 'close() did not wait out the 10 s request timeout');
+        let settled = false;
+        await Promise.race([s.pushesSettled().then(() => (settled = true)), new Promise((r) => setImmediate(r))]);
+        assert.ok(settled, 'no push is in flight after close()');
+        assert.equal(s.waitingReports.length, 1, 'the cancelled push is kept for pull');
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(held.hits(), 1, 'nothing was pushed after close()');
+      } finally {
+        await s.close();
+        await held.close();
+      }
+    });
+
+    it('close() cancels a push between its retries, and a closed sandbox pushes nothing', async () => {
+      const failing = await target(500);
+      const s = await startSandbox({ pushReportsTo: failing.url });
+      try {
+        assert.equal(await code(s, form({ mobile: '447911123456', content: 'x' })), '0');
+        while (failing.hits() === 0) await new Promise((r) => setTimeout(r, 5));
+        await s.close();
+        const hits = failing.hits();
+        assert.ok(hits < 5, 'the retries were cut short');
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(failing.hits(), hits, 'no retry after close()');
+        assert.equal(s.waitingReports.length, 1);
+        // Started again, it pushes again.
+        await s.start();
+        assert.equal(await code(s, form({ mobile: '447911123457', content: 'x' })), '0');
+        while (failing.hits() === hits) await new Promise((r) => setTimeout(r, 5));
+      } finally {
+        await s.close();
+        await failing.close();
+      }
     });
   });
 });

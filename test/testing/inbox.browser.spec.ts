@@ -41,6 +41,8 @@ describe('sandbox inbox page in a real browser, mounted by the sample at /sandbo
     await app.listen(0);
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     sandbox = app.get(SandboxGateway).sandbox!;
+    // The sample points the sandbox's report pushes at itself; this page is about reports left for pull.
+    sandbox.pushReportsTo(undefined);
     sandbox.setTemplates([{ templateId: '100', text: 'Hello {1}, your parcel arrives at {2}.' }]);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
