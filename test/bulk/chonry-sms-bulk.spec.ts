@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, request, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import { INestApplication } from '@nestjs/common';
 import {
   ChonrySmsApiError,
@@ -99,16 +99,18 @@ describe('ChonrySmsService bulk sending over HTTP', () => {
   let app: INestApplication;
   let sms: ChonrySmsService;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox({ recordMessages: true });
     app = await appFor({ baseUrl: sandbox.url });
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });
-  beforeEach(() => sandbox.reset());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   it('splits into chunks, normalises and de-duplicates, and lists every batch', async () => {
     const mobiles = numbers(25);
@@ -276,12 +278,12 @@ describe('bulk pacing, observed at the server', () => {
   let sandbox: ChonrySmsSandbox;
   let proxy: CountingProxy;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox({ recordMessages: false });
     proxy = new CountingProxy(sandbox.url, 150);
     await proxy.start();
   });
-  after(async () => {
+  afterAll(async () => {
     await proxy.close();
     await sandbox.close();
   });

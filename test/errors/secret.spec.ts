@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { INestApplication } from '@nestjs/common';
 import { ChonrySmsError, ChonrySmsModule, ChonrySmsService, ChonrySmsTransportError, CHONRY_SMS_RESOLVED_OPTIONS } from '../../lib';
 import { ChonrySmsSandbox } from '../../lib/testing';
@@ -28,12 +28,12 @@ describe('errors and logs never carry the secret', () => {
   let sms: ChonrySmsService;
   const logger = new CapturingLogger();
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 300 })] }, logger);
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 
 // The compiled lib/ of this run, next to the compiled test/ folder.
 const compiledLib = join(__dirname, '..', '..', 'lib');

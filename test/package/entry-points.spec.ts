@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { inspect, types } from 'node:util';
 import type { CHONRY_SMS_ASYNC_OPTIONS_TYPE, CHONRY_SMS_OPTIONS_TYPE } from '../../lib';
 import type { CHONRY_SMS_HEALTH_ASYNC_OPTIONS_TYPE, CHONRY_SMS_HEALTH_OPTIONS_TYPE } from '../../lib/health';

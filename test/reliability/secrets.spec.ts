@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import {
@@ -56,10 +56,10 @@ describe('the secret never appears in anything observable', () => {
     }
   }
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox({ secret: SECRET });
   });
-  after(() => sandbox.close());
+  afterAll(() => sandbox.close());
 
   it('through success, every error kind, retries, bulk with failures, health, shutdown and start-up failures, with debug logging on', async () => {
     const { app: main, sms } = await app({ retry: { attempts: 2, initialDelay: 1, retryOnCodes: ['9024'] } });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import { CHONRY_SEND_PATH } from '../../lib';
 import { encodeSendForm, personalizedData } from '../../lib/transport';
 import { ChonrySmsSandbox, SANDBOX_CHECKED_CODES, SandboxFault } from '../../lib/testing';
@@ -28,11 +28,13 @@ const form = (fields: Parameters<typeof encodeSendForm>[2], accessKey = ACCESS_K
 describe('ChonrySmsSandbox', () => {
   let sandbox: ChonrySmsSandbox;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
   });
-  after(() => sandbox.close());
-  beforeEach(() => sandbox.reset());
+  afterAll(() => sandbox.close());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   describe('the official client vectors', () => {
     it('decode to the original text when replayed byte for byte', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { ChonrySmsApiError, ChonrySmsService } from '../../lib';
 import { ChonrySmsSandbox, ChonrySmsTestingModule, SANDBOX_DELIVERY_RESULTS, type SandboxInboxState } from '../../lib/testing';
@@ -23,13 +23,15 @@ describe('sandbox inbox API: balance and delivery reports', () => {
   };
   const send = (...mobiles: string[]) => sms.send({ mobiles, variables: ['A-1'] });
 
-  before(async () => {
+  beforeAll(async () => {
     app = await createApp({ imports: [ChonrySmsTestingModule.forRoot({ templateId: '100' })] });
     sandbox = app.get(ChonrySmsSandbox);
     sms = app.get(ChonrySmsService);
   });
-  after(() => app?.close());
-  beforeEach(() => sandbox.reset());
+  afterAll(() => app?.close());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   it('state carries the balance and the pending reports by result, and no secret', async () => {
     sandbox.setBalance(500).setDeliveryResult('447911123457', 'UNDELIV');
