@@ -34,11 +34,16 @@ const SHIMS = {
   __filename: "import { fileURLToPath as __fileURLToPath2 } from 'node:url';\nconst __filename = __fileURLToPath2(import.meta.url);",
 };
 
-export function esmFixup(outDir) {
+// keepLines: the shims go in front of line 1 instead of on lines of their own, so that line numbers
+// (and tsc's source maps, which the tests have) still match the output.
+export function esmFixup(outDir, { keepLines = false } = {}) {
   for (const file of jsFiles(outDir)) {
     let text = readFileSync(file, 'utf8').replace(SPECIFIER, (_m, head, quote, spec) => `${head}${quote}${withExtension(file, spec)}${quote}`);
     const shims = Object.entries(SHIMS).filter(([name]) => new RegExp(`\\b${name}\\b(?!:)`).test(text.replace(/\/\/.*$/gm, '')));
-    if (shims.length > 0) text = `${shims.map(([, shim]) => shim).join('\n')}\n${text}`;
+    if (shims.length > 0) {
+      const lines = shims.map(([, shim]) => shim).join('\n');
+      text = keepLines ? `${lines.replace(/\n/g, ' ')} ${text}` : `${lines}\n${text}`;
+    }
     writeFileSync(file, text);
   }
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);

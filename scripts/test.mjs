@@ -6,7 +6,7 @@
 // Arguments filter spec files by path fragment, as before: `npm test -- reliability/retry`.
 // TEST_CONCURRENCY sets the number of Jest workers (default 4).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { copyAssets } from './copy-assets.mjs';
@@ -27,7 +27,12 @@ const tsc = spawnSync(process.execPath, [tscBin, '-p', join(root, 'tsconfig.test
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 copyAssets(join(root, 'dist'));
 copyAssets(join(outDir, 'lib'));
-esmFixup(outDir);
+esmFixup(outDir, { keepLines: true });
+// The sample and some tests import the package by its name. Node's self-reference finds it from the
+// package's own folders only, and Jest's resolver not at all: a link in the run folder's
+// node_modules resolves the name, through the package.json exports, to this checkout (dist/).
+mkdirSync(join(outDir, 'node_modules'));
+symlinkSync(root, join(outDir, 'node_modules', 'nestjs-chonry-sms'), 'junction');
 
 const only = process.argv.slice(2);
 function specs(dir) {

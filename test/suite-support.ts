@@ -1,6 +1,6 @@
 // What the specs need from the test runner beyond @jest/globals: a visible note in the run's
 // output, and a skip that says why.
-import { format } from 'node:util';
+import { format, types } from 'node:util';
 
 /**
  * A line for the run's output (figures a test measures but does not judge). Written straight to
@@ -20,4 +20,12 @@ export function skipIf<T extends Block & { skip: Block }>(reason: string | boole
   if (!reason) return block;
   const why = typeof reason === 'string' ? reason : 'skipped';
   return (name, fn, timeout) => block.skip(`${name} [skipped: ${why}]`, fn, timeout);
+}
+
+/**
+ * Whether `value` is an Error from any realm. Jest runs the tests in a vm context of their own, so
+ * errors made by Node itself (sockets, fetch, fs) are not `instanceof Error` there.
+ */
+export function isError(value: unknown): value is Error {
+  return value instanceof Error || types.isNativeError(value);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { isError } from '../suite-support';
 import { INestApplication } from '@nestjs/common';
 import { ChonrySmsApiError, ChonrySmsModule, ChonrySmsService } from '../../lib';
 import fc from 'fast-check';
@@ -25,7 +26,7 @@ function echoingReply(code: string, text: string, extra: Record<string, string> 
 
 function observables(value: unknown): string[] {
   const texts = [String(value), JSON.stringify(value) ?? '', inspect(value, { depth: Infinity, showHidden: true })];
-  if (value instanceof Error) texts.push(value.stack ?? '', value.message);
+  if (isError(value)) texts.push(value.stack ?? '', value.message);
   return texts;
 }
 

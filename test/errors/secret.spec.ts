@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { isError } from '../suite-support';
 import { INestApplication } from '@nestjs/common';
 import { ChonrySmsError, ChonrySmsModule, ChonrySmsService, ChonrySmsTransportError, CHONRY_SMS_RESOLVED_OPTIONS } from '../../lib';
 import { ChonrySmsSandbox } from '../../lib/testing';
@@ -18,7 +19,7 @@ async function closedPort(): Promise<number> {
 
 function assertNoSecret(label: string, value: unknown): void {
   const texts = [String(value), JSON.stringify(value), inspect(value, { depth: Infinity, showHidden: true })];
-  if (value instanceof Error) texts.push(value.stack ?? '', value.message);
+  if (isError(value)) texts.push(value.stack ?? '', value.message);
   for (const text of texts) assert.ok(!text.includes(SECRET), `${label} leaks the secret: ${text}`);
 }
 

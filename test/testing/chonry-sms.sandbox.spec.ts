@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
+import { isError } from '../suite-support';
 import { CHONRY_SEND_PATH } from '../../lib';
 import { encodeSendForm, personalizedData } from '../../lib/transport';
 import { ChonrySmsSandbox, SANDBOX_CHECKED_CODES, SandboxFault } from '../../lib/testing';
@@ -232,7 +233,7 @@ describe('ChonrySmsSandbox', () => {
     it('resets the connection in the middle of the answer, after accepting', async () => {
       sandbox.fault({ kind: 'reset-mid-response' }, 1);
       const err = await rejectionOf(post(sandbox, send()));
-      assert.ok(err instanceof Error);
+      assert.ok(isError(err));
       assert.equal(sandbox.messages.length, 1);
     });
 
@@ -252,7 +253,7 @@ describe('ChonrySmsSandbox', () => {
       const pending = rejectionOf(post(slow, form({ mobile: '447911123456', content: 'x' })));
       while (slow.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
       await slow.close();
-      assert.ok((await pending) instanceof Error);
+      assert.ok(isError(await pending));
     });
   });
 });

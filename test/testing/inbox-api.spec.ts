@@ -14,7 +14,9 @@ describe('sandbox inbox API: balance and delivery reports', () => {
   const state = async (): Promise<SandboxInboxState> => {
     const res = await fetch(`${sandbox.url}/_sandbox/state`);
     assert.equal(res.status, 200);
-    return (await res.json()) as SandboxInboxState;
+    // Parsed here, not by fetch's res.json(): that builds its objects in Node's realm, outside the
+    // test's, and deepStrictEqual compares prototypes.
+    return JSON.parse(await res.text()) as SandboxInboxState;
   };
   const postJson = async (path: string, body: string, contentType = 'application/json') => {
     const res = await fetch(`${sandbox.url}/_sandbox/${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
