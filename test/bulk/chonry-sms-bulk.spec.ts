@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, request, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import { INestApplication } from '@nestjs/common';
 import {
@@ -18,7 +19,7 @@ import {
   resolveChonrySmsOptions,
 } from '../../lib';
 import { ChonrySmsSandbox } from '../../lib/testing';
-import { ACCESS_KEY, createApp, rejectionOf, SECRET, startSandbox } from '../helpers';
+import { ACCESS_KEY, CapturingLogger, createApp, rejectionOf, SECRET, startSandbox } from '../helpers';
 
 /** `n` distinct valid numbers (China mobile range 139…), in normalised form. */
 function numbers(n: number, from = 0): string[] {
@@ -215,6 +216,27 @@ describe('ChonrySmsService bulk sending over HTTP', () => {
 
     const rejected = await sms.sendBulk({ mobiles: numbers(20), variables: ['x'] }, { chunkSize: 5, onProgress: async () => Promise.reject(new Error('async bar broke')) });
     assert.equal(rejected.sent, 20, 'an async callback that rejects is not an unhandled rejection');
+  });
+
+  it("catches the rejection of a promise of another realm from onProgress (Node's own promises under Jest)", async () => {
+    const logger = new CapturingLogger();
+    const logged = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 2000, templateId: '100' })] }, logger);
+    try {
+      let calls = 0;
+      const onProgress = () => {
+        calls++;
+        const foreign = runInNewContext('Promise.reject(new Error("bar broke elsewhere"))') as Promise<void>;
+        assert.equal(foreign instanceof Promise, false, 'the promise is of another realm');
+        return foreign;
+      };
+      const result = await logged.get(ChonrySmsService).sendBulk({ mobiles: numbers(20), variables: ['x'] }, { chunkSize: 5, concurrency: 1, onProgress });
+      assert.equal(result.sent, 20);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(logger.lines.some((l) => l.startsWith('warn') && l.includes('onProgress threw Error; it will not be called again')), logger.lines.join('\n'));
+      assert.equal(calls, 1, 'a callback whose promise rejected is not called again');
+    } finally {
+      await logged.close();
+    }
   });
 
   it('sends personalised messages in chunks of their own, each recipient with their variables', async () => {
