@@ -53,7 +53,7 @@ describe('several accounts in one application', () => {
         isGlobal: true,
         imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ URL: marketingGateway.url })] })],
         inject: [ConfigService],
-        useFactory: (config: ConfigService) => ({ ...MARKETING, baseUrl: config.getOrThrow<string>('URL'), sign: '【Promo】', timeout: 500 }),
+        useFactory: (config: ConfigService) => ({ ...MARKETING, baseUrl: config.getOrThrow<string>('URL'), sign: '【Promo】', timeout: 5_000 }),
       }),
     ];
   }

@@ -7,7 +7,11 @@ import { checkedField } from './chonry-sms.validators';
 
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Whether `value` holds an own `__proto__` / `constructor` / `prototype` key in a plain object or array at any depth. */
+/**
+ * Whether `value` holds an own `__proto__` / `constructor` / `prototype` key in an object at any
+ * depth reached through enumerable own properties (what `Object.assign`, object rest and the
+ * validators read; a non-enumerable child reaches none of them).
+ */
 function hasPrototypeKey(value: unknown, seen: Set<object>): boolean {
   if (typeof value !== 'object' || value === null || seen.has(value) || isDate(value)) return false;
   if (Array.isArray(value)) {
@@ -21,8 +25,13 @@ function hasPrototypeKey(value: unknown, seen: Set<object>): boolean {
     return false;
   }
   seen.add(value);
-  for (const key of Object.getOwnPropertyNames(value)) {
-    if (PROTOTYPE_KEYS.has(key) || hasPrototypeKey((value as Record<string, unknown>)[key], seen)) return true;
+  // Any own such key, enumerable or not; then the children a copy or a validator reads (enumerable
+  // own properties). for-in over objects of one shape uses V8's enum cache and allocates no key list.
+  if (Object.hasOwn(value, '__proto__') || Object.hasOwn(value, 'constructor') || Object.hasOwn(value, 'prototype')) return true;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const child: unknown = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && hasPrototypeKey(child, seen)) return true;
   }
   return false;
 }

@@ -22,6 +22,24 @@ export class DigitStringSet {
 
   /** Adds `digits` (ASCII digits only); false when it was already there. */
   add(digits: string): boolean {
+    const slot = this.slotOf(digits);
+    if (this.values[slot] !== 0) return false;
+    this.values[slot] = this.probe;
+    this.count++;
+    if (this.count * 2 > this.values.length) this.grow();
+    return true;
+  }
+
+  /** Whether `digits` (ASCII digits only) is in the set. */
+  has(digits: string): boolean {
+    return this.values[this.slotOf(digits)] !== 0;
+  }
+
+  /** `digits`' value, left here by `slotOf` (no object allocated per lookup). */
+  private probe = 0;
+
+  /** The slot that holds `digits`' value, or the empty one where it would go. */
+  private slotOf(digits: string): number {
     let value = 0;
     let hash = 0x811c9dc5;
     for (let i = 0; i < digits.length; i++) {
@@ -29,21 +47,15 @@ export class DigitStringSet {
       value = value * 10 + d;
       hash = Math.imul(hash ^ d, 0x01000193);
     }
-    const added = this.insert(value, mix(hash));
-    if (added && this.count * 2 > this.values.length) this.grow();
-    return added;
+    this.probe = value;
+    return this.slotOfValue(value, mix(hash));
   }
 
-  private insert(value: number, hash: number): boolean {
+  private slotOfValue(value: number, hash: number): number {
     const { values, mask } = this;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const v = values[i];
-      if (v === value) return false;
-      if (v === 0) {
-        values[i] = value;
-        this.count++;
-        return true;
-      }
+      if (v === value || v === 0) return i;
     }
   }
 
@@ -52,12 +64,11 @@ export class DigitStringSet {
     const old = this.values;
     this.values = new Float64Array(old.length * 2);
     this.mask = this.values.length - 1;
-    this.count = 0;
     for (const value of old) {
       if (value === 0) continue;
       let hash = 0x811c9dc5;
       for (const c of String(value)) hash = Math.imul(hash ^ (c.charCodeAt(0) - 48), 0x01000193);
-      this.insert(value, mix(hash));
+      this.values[this.slotOfValue(value, mix(hash))] = value;
     }
   }
 }

@@ -1,3 +1,4 @@
+import { DigitStringSet } from './digit-string-set';
 import { checkMobile, MAX_MESSAGES_PER_REQUEST, validMobile } from './mobile';
 import { Checked, describeType, Problem } from './problem';
 import { checkVariables, variableProblem } from './variables';
@@ -41,14 +42,23 @@ export function checkMessages(
     problems.push({ path: field, message: `may contain at most ${max} messages per request (got ${list.length})` });
     return { value: [], problems };
   }
-  const firstIndexOf = new Map<string, number>();
+  // Membership in the fast path is a table of numbers; the index of a repeat's first occurrence is
+  // only needed to name it, so the map of mobile → index is built the first time it is.
+  const seen = new DigitStringSet(list.length);
   const value: PersonalizedMessage[] = [];
+  const indexOf: number[] = [];
+  let firstIndexOf: Map<string, number> | undefined;
+  const keep = (message: PersonalizedMessage, i: number) => {
+    seen.add(message.mobile);
+    value.push(message);
+    indexOf.push(i);
+    firstIndexOf?.set(message.mobile, i);
+  };
   for (let i = 0; i < list.length; i++) {
     const item: unknown = list[i];
     const fast = wellFormedMessage(item);
-    if (fast && !firstIndexOf.has(fast.mobile)) {
-      firstIndexOf.set(fast.mobile, i);
-      value.push(fast);
+    if (fast && !seen.has(fast.mobile)) {
+      keep(fast, i);
       continue;
     }
     // Anything else takes the full check, which names every problem.
@@ -64,13 +74,12 @@ export function checkMessages(
     if (m.problem) problems.push(m.problem);
     problems.push(...v.problems);
     if (m.mobile === undefined) continue;
-    const first = firstIndexOf.get(m.mobile);
-    if (first !== undefined) {
-      problems.push({ path: `${path}.mobile`, message: `${m.mobile} is already the recipient of ${field}[${first}]; each mobile may appear once` });
+    if (seen.has(m.mobile)) {
+      firstIndexOf ??= new Map(value.map((kept, k) => [kept.mobile, indexOf[k]]));
+      problems.push({ path: `${path}.mobile`, message: `${m.mobile} is already the recipient of ${field}[${firstIndexOf.get(m.mobile)}]; each mobile may appear once` });
       continue;
     }
-    firstIndexOf.set(m.mobile, i);
-    value.push({ mobile: m.mobile, variables: v.value.slice() });
+    keep({ mobile: m.mobile, variables: v.value.slice() }, i);
   }
   return { value: problems.length ? [] : value, problems };
 }

@@ -36,6 +36,8 @@ interface Scenario {
   target(): Promise<Target>;
   kind: ChonrySmsTransportFailure;
   delivery: ChonrySmsDelivery;
+  /** Module options this scenario needs (the timeout scenario's short deadline). */
+  options?: Partial<ChonrySmsModuleOptions>;
   /** Requests the server receives per send, whatever the retry setting: 1 where delivery is unknown, 0 where not sent. */
   requests: 0 | 1;
 }
@@ -68,7 +70,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'HTTP 503', target: viaSandbox({ kind: 'status', status: 503 }), kind: 'http-status', delivery: 'unknown', requests: 1 },
   { name: 'HTTP 200 with an HTML page', target: viaSandbox({ kind: 'body', body: '<html><body>Gateway maintenance</body></html>' }), kind: 'bad-response', delivery: 'unknown', requests: 1 },
   { name: 'HTTP 200 with truncated JSON', target: viaSandbox({ kind: 'body', body: '{"code":"0","msg":"SUCC', contentType: 'application/json' }), kind: 'bad-response', delivery: 'unknown', requests: 1 },
-  { name: 'answer slower than timeout', target: viaSandbox({ kind: 'delay', ms: 800 }, 1), kind: 'timeout', delivery: 'unknown', requests: 1 },
+  { name: 'answer slower than timeout', target: viaSandbox({ kind: 'delay', ms: 800 }, 1), options: { timeout: 300 }, kind: 'timeout', delivery: 'unknown', requests: 1 },
   { name: 'connection reset before any response', target: viaSandbox({ kind: 'drop' }), kind: 'connection-reset', delivery: 'unknown', requests: 1 },
   { name: 'connection reset mid-response', target: viaSandbox({ kind: 'reset-mid-response' }), kind: 'connection-reset', delivery: 'unknown', requests: 1 },
   {
@@ -154,7 +156,7 @@ describe('faults over real sockets', () => {
         it(`${s.name} → ChonrySmsTransportError ${s.kind}, delivery ${s.delivery}, ${s.requests} request(s) at the server`, async () => {
           const target = await s.target();
           const baseline = activeResources();
-          const { app, sms } = await smsApp(target.url, options);
+          const { app, sms } = await smsApp(target.url, { ...options, ...s.options });
           if (target.ca) trustTestCertificate(app, target.ca);
           try {
             try {

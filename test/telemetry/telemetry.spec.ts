@@ -68,7 +68,7 @@ describe('telemetry: the chonry-sms:send diagnostics channel', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox();
-    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 300 })] });
+    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 5_000 })] });
     sms = app.get(ChonrySmsService);
   });
   afterAll(async () => {
@@ -153,7 +153,7 @@ describe('telemetry: OpenTelemetry spans and metrics (real SDK, in-memory export
     trace.setGlobalTracerProvider(tracerProvider);
     metrics.setGlobalMeterProvider(meterProvider);
     sandbox = await startSandbox();
-    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 300 })] });
+    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 5_000 })] });
     sms = app.get(ChonrySmsService);
   });
   afterAll(async () => {
@@ -232,7 +232,7 @@ describe('telemetry: @opentelemetry/api installed, the SDK registered late or no
       return startSpan.apply(this, args);
     };
     sandbox = await startSandbox();
-    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 300 })] });
+    app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 5_000 })] });
     sms = app.get(ChonrySmsService);
   });
   afterAll(async () => {

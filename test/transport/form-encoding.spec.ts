@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import fc from 'fast-check';
-import { doubleUrlEncode, encodeSendForm, javaUrlEncode, personalizedData } from '../../lib/transport';
+import { doubleUrlEncode, encodeSendForm, javaUrlEncode, joinEncodedMobiles, personalizedData } from '../../lib/transport';
 import { loadVectors } from '../helpers';
 
 describe('form encoding', () => {
@@ -48,5 +48,31 @@ describe('form encoding', () => {
     const text = fc.oneof(tricky, fc.string({ unit: 'grapheme', maxLength: 40 }));
     fc.assert(fc.property(text, (s) => doubleUrlEncode(s) === javaUrlEncode(javaUrlEncode(s))), { numRuns: 5_000 });
     assert.equal(doubleUrlEncode('a b+c%20'), 'a%2Bb%252Bc%252520');
+  });
+
+  it('double-encodes any UTF-16 text as the two passes do, and refuses an unpaired surrogate as they do', () => {
+    // Any code unit, lone surrogates included: both ways give the same string or both throw URIError.
+    const unit = fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0xd800, max: 0xdfff }));
+    const text = fc.array(unit, { maxLength: 30 }).map((units) => String.fromCharCode(...units));
+    const outcome = (f: () => string) => {
+      try {
+        return f();
+      } catch (err) {
+        return err instanceof URIError ? 'URIError' : `other: ${String(err)}`;
+      }
+    };
+    fc.assert(fc.property(text, (s) => outcome(() => doubleUrlEncode(s)) === outcome(() => javaUrlEncode(javaUrlEncode(s)))), { numRuns: 10_000 });
+    assert.equal(outcome(() => doubleUrlEncode('a\ud800')), 'URIError');
+    assert.equal(doubleUrlEncode('😀é中 '), javaUrlEncode(javaUrlEncode('😀é中 ')));
+  });
+
+  it('joins numbers with the encoded comma exactly as encoding the joined list does', () => {
+    const digits = fc.stringMatching(/^[0-9]{0,16}$/);
+    const anyText = fc.string({ unit: fc.constantFrom('1', '2', ',', ' ', '+', 'é', '%'), maxLength: 8 });
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 5, arbitrary: digits }, { weight: 1, arbitrary: anyText }), { maxLength: 20 }), (list) => joinEncodedMobiles(list) === javaUrlEncode(list.join(','))),
+      { numRuns: 5_000 },
+    );
+    assert.equal(joinEncodedMobiles(['447911123456', '8613900000000']), '447911123456%2C8613900000000');
   });
 });

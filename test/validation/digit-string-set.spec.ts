@@ -9,16 +9,21 @@ const normalisedNumber = fc
   .map(([first, rest]) => first + rest.join(''));
 
 describe('DigitStringSet', () => {
-  it('answers like a Set<string> for normalised numbers, through growth', () => {
+  it('answers add() and has() like a Set<string> for normalised numbers, through growth', () => {
     fc.assert(
       fc.property(fc.array(normalisedNumber, { maxLength: 300 }), fc.integer({ min: 0, max: 64 }), (list, expected) => {
         const ours = new DigitStringSet(expected);
         const reference = new Set<string>();
         for (const n of list) {
+          assert.equal(ours.has(n), reference.has(n), n);
           assert.equal(ours.add(n), !reference.has(n), n);
           reference.add(n);
+          assert.equal(ours.has(n), true, n);
         }
         assert.equal(ours.size, reference.size);
+        // Every member is still found after growth, and numbers never added are not.
+        for (const n of list) assert.equal(ours.has(n), true, n);
+        for (const n of list) assert.equal(ours.has(`${n}7`), reference.has(`${n}7`), `${n}7`);
       }),
       { numRuns: 300 },
     );
