@@ -10,8 +10,6 @@ export default {
   maxWorkers: Number(process.env.TEST_CONCURRENCY ?? 4),
   // Long tests exist (20,000 sends, a million-recipient campaign, a real browser); a hang still ends.
   testTimeout: 300_000,
-  // Several specs start servers, Redis clients and child processes in one file; their own
-  // after-hooks close them, and a worker that still does not exit is reported, then stopped.
-  openHandlesTimeout: 5_000,
+  // Every test's name and time in the log, as the node:test runner printed them.
   verbose: true,
 };
