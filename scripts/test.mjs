@@ -50,6 +50,6 @@ if (files.length === 0) {
 const jestBin = join(createRequire(import.meta.url).resolve('jest/package.json'), '..', 'bin', 'jest.js');
 // Without arguments Jest finds the same files itself (testMatch), and its summary stays one line.
 const selection = only.length === 0 ? [] : ['--runTestsByPath', ...files];
-const jestArgs = ['--config', join(root, 'jest.config.mjs'), '--rootDir', outDir, ...(process.env.CI ? ['--ci'] : []), ...selection];
+const jestArgs = ['--config', join(root, 'jest.config.mjs'), '--rootDir', outDir, ...(process.env.CI && process.env.CI !== 'false' ? ['--ci'] : []), ...selection];
 const run = spawnSync(process.execPath, ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', jestBin, ...jestArgs], { stdio: 'inherit', cwd: root });
 process.exitCode = run.status ?? 1;
