@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { Injectable, Module } from '@nestjs/common';
@@ -36,12 +36,12 @@ describe('several accounts in one application', () => {
   let marketingGateway: ChonrySmsSandbox;
   let codesGateway: ChonrySmsSandbox;
 
-  before(async () => {
+  beforeAll(async () => {
     marketingGateway = new ChonrySmsSandbox(MARKETING);
     codesGateway = new ChonrySmsSandbox(CODES);
     await Promise.all([marketingGateway.start(), codesGateway.start()]);
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([marketingGateway.close(), codesGateway.close()]);
   });
 

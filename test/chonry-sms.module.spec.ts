@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { HttpModule, HttpService } from '@nestjs/axios';
 import { Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
@@ -24,11 +24,11 @@ describe('ChonrySmsModule', () => {
   let sandbox: ChonrySmsSandbox;
   let options: ChonrySmsModuleOptions;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     options = { accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url };
   });
-  after(() => sandbox.close());
+  afterAll(() => sandbox.close());
 
   it('forRootAsync with ConfigModule/ConfigService sends over HTTP', async () => {
     const app = await createApp({

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import { ChonrySmsModule, ChonrySmsService, ChonrySmsValidationError } from '../lib';
@@ -24,18 +24,20 @@ describe('one handset written several ways is one recipient, sent as its E.164 d
   let app: INestApplication;
   let sms: ChonrySmsService;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     app = await createApp({
       imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 2000, templateId: '100' })],
     });
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });
-  beforeEach(() => sandbox.reset());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   const wire = () => sandbox.requests.flatMap((r) => r.fields.mobile?.split(',') ?? []);
 

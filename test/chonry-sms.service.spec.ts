@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import { INestApplication } from '@nestjs/common';
 import {
   ChonrySmsApiError,
@@ -17,18 +17,20 @@ describe('ChonrySmsService over HTTP to the sandbox', () => {
   let app: INestApplication;
   let sms: ChonrySmsService;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     app = await createApp({
       imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 1000, templateId: '100', sign: '【Acme】' })],
     });
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });
-  beforeEach(() => sandbox.reset());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   it('sends one request with normalised, de-duplicated mobiles and returns the batch', async () => {
     const result = await sms.send({ mobiles: ['+44 7911 123456', '0044-7911-123456', '8613900000001'], variables: ['先生', '9:40'] });

@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChonrySmsSandbox } from '../lib/testing';
+import { isError } from './suite-support';
 
 export const SECRET = 'S3cr3t-Do-Not-Leak-7f3a9c';
 export const ACCESS_KEY = 'test-access-key';
@@ -39,7 +40,7 @@ export class CapturingLogger extends ConsoleLogger {
     super('test', { logLevels: ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'] });
   }
   protected override printMessages(messages: unknown[], context?: string, logLevel?: LogLevel): void {
-    this.lines.push(`${logLevel} [${context}] ${messages.map((m) => (m instanceof Error ? `${m.message}\n${m.stack}` : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}`);
+    this.lines.push(`${logLevel} [${context}] ${messages.map((m) => (isError(m) ? `${m.message}\n${m.stack}` : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}`);
   }
 }
 

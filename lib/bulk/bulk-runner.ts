@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { CHONRY_LOGGER_CONTEXT } from '../chonry-sms.constants';
 import { ChonrySmsError, ChonrySmsNotSentError, ChonrySmsTransportError } from '../errors';
 import { ChonrySmsInFlightSends } from '../reliability/in-flight-sends';
+import { isError, isThenable } from '../realm';
 import type { ChonrySmsBulkBatch, ChonrySmsBulkFailure, ChonrySmsBulkResult } from '../interfaces/bulk-send.interface';
 import type { BulkSettings } from './bulk-options';
 import { RateSlot, RequestPacer, RequestRateLimiter } from './request-rate-limiter';
@@ -20,7 +21,7 @@ export interface BulkChunkSender<T> {
 function asChonryError(err: unknown): ChonrySmsError {
   if (err instanceof ChonrySmsError) return err;
   // Not expected (the transport and service throw only ChonrySmsError); keep the accounting whole.
-  return new ChonrySmsTransportError('network', 'unknown', `unexpected ${err instanceof Error ? err.name : typeof err} while sending`);
+  return new ChonrySmsTransportError('network', 'unknown', `unexpected ${isError(err) ? err.name : typeof err} while sending`);
 }
 
 /** Slots for one chunk's attempts: `first` for the first, then one per retry, waited for like any other. */
@@ -62,12 +63,13 @@ export async function runBulk<T>(
     // A broken progress bar must not break the send or its accounting.
     const stop = (err: unknown) => {
       progressFailed = true;
-      logger.warn(`onProgress threw ${err instanceof Error ? err.name : typeof err}; it will not be called again for this bulk send`);
+      logger.warn(`onProgress threw ${isError(err) ? err.name : typeof err}; it will not be called again for this bulk send`);
     };
     try {
       const returned: unknown = settings.onProgress({ ...progress });
-      // An async callback's rejection would otherwise be unhandled.
-      if (returned instanceof Promise) returned.catch(stop);
+      // An async callback's rejection would otherwise be unhandled. Any thenable of any realm: a
+      // promise of Node's own (fs/promises) is not `instanceof Promise` under Jest's vm context.
+      if (isThenable(returned)) returned.then(undefined, stop);
     } catch (err) {
       stop(err);
     }

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { validateSync, ValidationError } from 'class-validator';
 import { ChonrySmsValidationError } from '../errors';
+import { isDate } from '../realm';
 import { describeType, Problem } from '../validation';
 import { checkedField } from './chonry-sms.validators';
 
@@ -12,7 +13,7 @@ const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * validators read; a non-enumerable child reaches none of them).
  */
 function hasPrototypeKey(value: unknown, seen: Set<object>): boolean {
-  if (typeof value !== 'object' || value === null || seen.has(value) || value instanceof Date) return false;
+  if (typeof value !== 'object' || value === null || seen.has(value) || isDate(value)) return false;
   if (Array.isArray(value)) {
     // Marked (for cycles) only once it holds an object: a list of strings cannot be on a cycle.
     for (let i = 0; i < value.length; i++) {
@@ -40,7 +41,7 @@ function hasPrototypeKey(value: unknown, seen: Set<object>): boolean {
  * string per element and key, which a 10,000-message send would pay for on every call.
  */
 function prototypeKeys(value: unknown, path: string, found: string[], seen: Set<object>): string[] {
-  if (typeof value !== 'object' || value === null || seen.has(value) || value instanceof Date) return found;
+  if (typeof value !== 'object' || value === null || seen.has(value) || isDate(value)) return found;
   seen.add(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) prototypeKeys(value[i], `${path}[${i}]`, found, seen);

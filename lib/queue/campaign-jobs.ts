@@ -1,6 +1,7 @@
 import { normalizedField } from '../chonry-sms.request';
 import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from '../dto';
 import type { PersonalizedMessage } from '../validation';
+import { isDate } from '../realm';
 
 /** The fields every job of a campaign shares, as JSON (a `Date` schedule travels as ISO text). */
 export interface CampaignCommon {
@@ -44,7 +45,7 @@ export function planCampaign(input: SendSmsDto | SendPersonalizedSmsDto, sizeOf:
     ...(dto.templateId !== undefined ? { templateId: dto.templateId } : {}),
     ...(dto.sign !== undefined ? { sign: dto.sign } : {}),
     ...(dto.senderId !== undefined ? { senderId: dto.senderId } : {}),
-    ...(schedule instanceof Date ? { scheduleSendTime: schedule.toISOString(), scheduleIsDate: true } : {}),
+    ...(isDate(schedule) ? { scheduleSendTime: schedule.toISOString(), scheduleIsDate: true } : {}),
     ...(typeof schedule === 'string' ? { scheduleSendTime: schedule } : {}),
   };
   if (personalized) {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
+import { isError } from '../realm';
 import { ModuleRef } from '@nestjs/core';
 import { CHONRY_SMS_DEFAULT_ACCOUNT } from '../chonry-sms.constants';
 import { accountName, getChonrySmsServiceToken } from '../chonry-sms.tokens';
@@ -169,7 +170,7 @@ export class ChonrySmsQueue implements OnApplicationBootstrap, OnModuleDestroy {
     for (const [account, reports] of byAccount) {
       await this.recordDeliveryReports(reports, { account }).catch((err: unknown) =>
         // The stream's subscribers have the reports too; only the campaign counts miss them.
-        this.logger.warn(`${reports.length} delivery report(s) not counted into their campaigns: ${err instanceof Error ? err.message : String(err)}`),
+        this.logger.warn(`${reports.length} delivery report(s) not counted into their campaigns: ${isError(err) ? err.message : String(err)}`),
       );
     }
   }

@@ -9,6 +9,7 @@ import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import { ChonrySmsService, PREPARE_ONCE, PreparedSend } from '../chonry-sms.service';
 import { traceOperation } from '../telemetry/telemetry';
 import { ChonrySmsApiError, ChonrySmsConfigError, ChonrySmsError, ChonrySmsTransportError } from '../errors';
+import { isError } from '../realm';
 import { CampaignJobData, jobInput, jobRecipients } from './campaign-jobs';
 import { CampaignStore, ChonrySmsCampaignFailure } from './campaign-store';
 import { CHONRY_SMS_QUEUE_LOGGER_CONTEXT, CHONRY_SMS_QUEUE_RESOLVED_OPTIONS } from './chonry-sms-queue.constants';
@@ -175,7 +176,7 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
   private async failed(job: Job<CampaignJobData, ChonrySmsJobResult>, mobiles: string[], err: unknown): Promise<never> {
     const known = err instanceof ChonrySmsError;
     const delivery = known ? err.delivery : 'unknown';
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = isError(err) ? err.message : String(err);
     const failure: ChonrySmsCampaignFailure = { mobiles, delivery, reason };
     const retryable =
       delivery === 'not-sent' &&

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisConnectionOptions } from './chonry-sms-queue.options';
+import { isError } from '../realm';
 
 /** A Redis step that did not complete; `mayHaveRun` is false only where it provably never reached Redis. */
 export class RedisStepFailure extends Error {
@@ -18,7 +19,7 @@ const REFUSED_UNSENT = /Stream isn't writeable/;
 export function redisFailureReason(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^[A-Z_]{3,30}$/.test(code)) return code === 'ECONNREFUSED' ? 'connection refused' : code;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = isError(err) ? err.message : String(err);
   if (REFUSED_UNSENT.test(message)) return 'not connected';
   // Redis's own replies (NOAUTH, WRONGPASS, OOM, …) start with an upper-case word; keep only that.
   const word = /^([A-Z]{3,20})\b/.exec(message)?.[1];
@@ -70,7 +71,7 @@ export class RedisGuard {
       try {
         return await command();
       } catch (err) {
-        throw new RedisStepFailure(!REFUSED_UNSENT.test(err instanceof Error ? err.message : ''), redisFailureReason(err));
+        throw new RedisStepFailure(!REFUSED_UNSENT.test(isError(err) ? err.message : ''), redisFailureReason(err));
       }
     })();
     // After the deadline, `work` either never runs `command` or its outcome is no longer awaited.

@@ -1,5 +1,6 @@
 import { ChonrySmsApiError, ChonrySmsError, ChonrySmsTransportError } from '../errors';
 import { ChonrySmsOperation, ChonrySmsSendContext, sendChannel } from './send-channel';
+import { isError } from '../realm';
 
 /**
  * Traces and metrics for every provider request: the `chonry-sms:send` diagnostics channel, and
@@ -146,7 +147,7 @@ export interface RequestOutcome {
 function errorType(err: unknown): string {
   if (err instanceof ChonrySmsTransportError) return err.kind;
   if (err instanceof ChonrySmsApiError) return `provider-code-${err.code}`;
-  return err instanceof Error ? err.name : 'unknown';
+  return isError(err) ? err.name : 'unknown';
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ChonrySmsValidationProblem } from '../errors/chonry-sms.errors';
 import { Redactor } from '../errors/redact';
+import { isDate } from '../realm';
 
 export type Problem = ChonrySmsValidationProblem;
 
@@ -50,7 +51,7 @@ export function echo(value: unknown): string {
 export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (value instanceof Date) return 'a Date';
+  if (isDate(value)) return 'a Date';
   if (typeof value === 'object') return 'an object';
   const text = String(value);
   return isHidden(text) ? HIDDEN_VALUE : `${typeof value} ${text.slice(0, MAX_ECHO)}`;

@@ -1,4 +1,5 @@
 import { describeType, echo } from './problem';
+import { isDate } from '../realm';
 
 const PROVIDER_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 const EARLIEST_SCHEDULE = Date.UTC(1000, 0, 2);
@@ -53,7 +54,7 @@ function isRealCalendarTime(s: string): boolean {
  * year has four digits; a string must already be `yyyy-MM-dd HH:mm:ss` and a real calendar time.
  */
 export function scheduleTimeProblem(value: unknown): string | undefined {
-  if (value instanceof Date) {
+  if (isDate(value)) {
     const t = value.getTime();
     if (Number.isNaN(t)) return 'is an invalid Date';
     // The wire format holds years 1000 to 9999, and the Date is written in the module's time zone

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, request, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import { INestApplication } from '@nestjs/common';
 import {
   ChonrySmsApiError,
@@ -18,7 +19,7 @@ import {
   resolveChonrySmsOptions,
 } from '../../lib';
 import { ChonrySmsSandbox } from '../../lib/testing';
-import { ACCESS_KEY, createApp, rejectionOf, SECRET, startSandbox } from '../helpers';
+import { ACCESS_KEY, CapturingLogger, createApp, rejectionOf, SECRET, startSandbox } from '../helpers';
 
 /** `n` distinct valid numbers (China mobile range 139…), in normalised form. */
 function numbers(n: number, from = 0): string[] {
@@ -99,16 +100,18 @@ describe('ChonrySmsService bulk sending over HTTP', () => {
   let app: INestApplication;
   let sms: ChonrySmsService;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox({ recordMessages: true });
     app = await appFor({ baseUrl: sandbox.url });
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });
-  beforeEach(() => sandbox.reset());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   it('splits into chunks, normalises and de-duplicates, and lists every batch', async () => {
     const mobiles = numbers(25);
@@ -215,6 +218,27 @@ describe('ChonrySmsService bulk sending over HTTP', () => {
     assert.equal(rejected.sent, 20, 'an async callback that rejects is not an unhandled rejection');
   });
 
+  it("catches the rejection of a promise of another realm from onProgress (Node's own promises under Jest)", async () => {
+    const logger = new CapturingLogger();
+    const logged = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 2000, templateId: '100' })] }, logger);
+    try {
+      let calls = 0;
+      const onProgress = () => {
+        calls++;
+        const foreign = runInNewContext('Promise.reject(new Error("bar broke elsewhere"))') as Promise<void>;
+        assert.equal(foreign instanceof Promise, false, 'the promise is of another realm');
+        return foreign;
+      };
+      const result = await logged.get(ChonrySmsService).sendBulk({ mobiles: numbers(20), variables: ['x'] }, { chunkSize: 5, concurrency: 1, onProgress });
+      assert.equal(result.sent, 20);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(logger.lines.some((l) => l.startsWith('warn') && l.includes('onProgress threw Error; it will not be called again')), logger.lines.join('\n'));
+      assert.equal(calls, 1, 'a callback whose promise rejected is not called again');
+    } finally {
+      await logged.close();
+    }
+  });
+
   it('sends personalised messages in chunks of their own, each recipient with their variables', async () => {
     const mobiles = numbers(12);
     const messages = mobiles.map((m, i) => ({ mobile: `+${m}`, variables: [`name ${i}`, 'a+b 100%'] }));
@@ -276,12 +300,12 @@ describe('bulk pacing, observed at the server', () => {
   let sandbox: ChonrySmsSandbox;
   let proxy: CountingProxy;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox({ recordMessages: false });
     proxy = new CountingProxy(sandbox.url, 150);
     await proxy.start();
   });
-  after(async () => {
+  afterAll(async () => {
     await proxy.close();
     await sandbox.close();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { Body, Controller, INestApplication, Post, ValidationPipe } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
@@ -27,7 +27,7 @@ describe('a Nest app using the DTOs with ValidationPipe, over real HTTP', () => 
   let app: INestApplication;
   let base: string;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     const moduleRef = await Test.createTestingModule({
       imports: [
@@ -53,7 +53,7 @@ describe('a Nest app using the DTOs with ValidationPipe, over real HTTP', () => 
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await sandbox.close();
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { Body, Controller, INestApplication, Post } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
@@ -66,12 +66,12 @@ describe('sample app without credentials (in-process sandbox)', () => {
   const health = () => call(base, 'GET', '/health');
   const entry = (r: { json: Json }, section: 'info' | 'error') => (r.json[section] as Record<string, Json>)['chonry-sms'];
 
-  before(async () => {
+  beforeAll(async () => {
     ({ app, base } = await listen({ CHONRY_ACCESS_KEY: '', CHONRY_SECRET: '', CHONRY_TIMEOUT_MS: '500' }));
     sandbox = app.get(SandboxGateway).sandbox!;
     assert.ok(sandbox instanceof ChonrySmsSandbox, 'one copy of the package classes in the app and the test');
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     const stillOpen = ((): boolean => {
       try {
@@ -242,11 +242,11 @@ describe('sample app without credentials (in-process sandbox)', () => {
 
 describe('sample app with credentials (an external gateway)', () => {
   let gateway: ChonrySmsSandbox;
-  before(async () => {
+  beforeAll(async () => {
     gateway = new ChonrySmsSandbox({ accessKey: ACCESS_KEY, secret: SECRET });
     await gateway.start();
   });
-  after(() => gateway.close());
+  afterAll(() => gateway.close());
 
   it('sends to CHONRY_BASE_URL with the configured credentials and serves no sandbox', async () => {
     const { app, base } = await listen({ CHONRY_ACCESS_KEY: ACCESS_KEY, CHONRY_SECRET: SECRET, CHONRY_BASE_URL: gateway.url, CHONRY_SIGN: '【Acme】' });

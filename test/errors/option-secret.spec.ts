@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { ChonrySmsConfigError, ChonrySmsModuleOptions, resolveChonrySmsOptions } from '../../lib';
 import { encodedForms } from '../../lib/errors/redact';
 import { resolveChonrySmsHealthOptions } from '../../lib/health/chonry-sms-health.options';

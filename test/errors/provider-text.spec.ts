@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { isError } from '../suite-support';
 import { INestApplication } from '@nestjs/common';
 import { ChonrySmsApiError, ChonrySmsModule, ChonrySmsService } from '../../lib';
 import fc from 'fast-check';
@@ -25,7 +26,7 @@ function echoingReply(code: string, text: string, extra: Record<string, string> 
 
 function observables(value: unknown): string[] {
   const texts = [String(value), JSON.stringify(value) ?? '', inspect(value, { depth: Infinity, showHidden: true })];
-  if (value instanceof Error) texts.push(value.stack ?? '', value.message);
+  if (isError(value)) texts.push(value.stack ?? '', value.message);
   return texts;
 }
 
@@ -45,7 +46,7 @@ describe('provider text never carries the credentials out, and is capped', () =>
   let sms: ChonrySmsService;
   const logger = new CapturingLogger();
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox({ accessKey: ACCESS_KEY, secret: SECRET });
     app = await createApp(
       { imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, retry: { attempts: 2, initialDelay: 1, retryOnCodes: ['9006'] } })] },
@@ -53,7 +54,7 @@ describe('provider text never carries the credentials out, and is capped', () =>
     );
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });

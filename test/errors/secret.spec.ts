@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { isError } from '../suite-support';
 import { INestApplication } from '@nestjs/common';
 import { ChonrySmsError, ChonrySmsModule, ChonrySmsService, ChonrySmsTransportError, CHONRY_SMS_RESOLVED_OPTIONS } from '../../lib';
 import { ChonrySmsSandbox } from '../../lib/testing';
@@ -18,7 +19,7 @@ async function closedPort(): Promise<number> {
 
 function assertNoSecret(label: string, value: unknown): void {
   const texts = [String(value), JSON.stringify(value), inspect(value, { depth: Infinity, showHidden: true })];
-  if (value instanceof Error) texts.push(value.stack ?? '', value.message);
+  if (isError(value)) texts.push(value.stack ?? '', value.message);
   for (const text of texts) assert.ok(!text.includes(SECRET), `${label} leaks the secret: ${text}`);
 }
 
@@ -28,12 +29,12 @@ describe('errors and logs never carry the secret', () => {
   let sms: ChonrySmsService;
   const logger = new CapturingLogger();
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 300 })] }, logger);
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });

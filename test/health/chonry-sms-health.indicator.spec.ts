@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, Server } from 'node:net';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorResult } from '@nestjs/terminus';
@@ -31,13 +31,13 @@ describe('ChonrySmsHealthIndicator', () => {
   let sms: ChonrySmsService;
   const send = () => sms.send({ mobiles: ['447911123456'], variables: ['x'] });
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     app = await healthApp(sandbox.url);
     indicator = app.get(ChonrySmsHealthIndicator);
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });

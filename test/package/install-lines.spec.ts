@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 
 // The package's own directory, found by its name as the entry-point test does.
 const root = dirname(createRequire(__filename).resolve('nestjs-chonry-sms/package.json'));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { skipIf } from '../suite-support';
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ChonrySmsModule, ChonrySmsValidationError } from '../../lib';
@@ -22,7 +23,7 @@ function busiestWindow(times: number[], ms: number): number {
   return best;
 }
 
-describe('queued campaigns of several accounts', { skip: redisSkipReason() }, () => {
+skipIf(redisSkipReason(), describe)('queued campaigns of several accounts', () => {
   const prefix = uniquePrefix();
   let redis: Redis;
   let marketingGateway: ChonrySmsSandbox;
@@ -30,7 +31,7 @@ describe('queued campaigns of several accounts', { skip: redisSkipReason() }, ()
   let app: INestApplication;
   let queue: ChonrySmsQueue;
 
-  before(async () => {
+  beforeAll(async () => {
     redis = await connectTestRedis();
     marketingGateway = new ChonrySmsSandbox(MARKETING);
     codesGateway = new ChonrySmsSandbox(CODES);
@@ -44,7 +45,7 @@ describe('queued campaigns of several accounts', { skip: redisSkipReason() }, ()
     });
     queue = app.get(ChonrySmsQueue);
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await Promise.all([marketingGateway?.close(), codesGateway?.close()]);
     if (redis) {

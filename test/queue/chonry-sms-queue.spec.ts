@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { skipIf } from '../suite-support';
 import { INestApplication } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { getQueueToken } from '@nestjs/bullmq';
@@ -22,7 +23,7 @@ import { connectTestRedis, deleteKeys, eventually, mobiles, REDIS_URL, redisSkip
 
 const skip = redisSkipReason();
 
-describe('ChonrySmsQueue against a real Redis', { skip }, () => {
+skipIf(skip, describe)('ChonrySmsQueue against a real Redis', () => {
   const prefix = uniquePrefix();
   let redis: Redis | undefined;
   let sandbox: ChonrySmsSandbox;
@@ -50,11 +51,11 @@ describe('ChonrySmsQueue against a real Redis', { skip }, () => {
     return { app, queue: app.get(ChonrySmsQueue) };
   }
 
-  before(async () => {
+  beforeAll(async () => {
     redis = await connectTestRedis();
     sandbox = await startSandbox();
   });
-  after(async () => {
+  afterAll(async () => {
     for (const app of apps) await app.close();
     await sandbox?.close();
     if (redis) {

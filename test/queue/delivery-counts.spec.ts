@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { skipIf } from '../suite-support';
 import type { Redis } from 'ioredis';
 import { INestApplication } from '@nestjs/common';
 import { ChonrySmsModule, ChonrySmsService } from '../../lib';
@@ -9,7 +10,7 @@ import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, createApp, SECRET, startSandbox } from '../helpers';
 import { connectTestRedis, deleteKeys, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
 
-describe('campaign delivery counts from delivery reports', { skip: redisSkipReason() }, () => {
+skipIf(redisSkipReason(), describe)('campaign delivery counts from delivery reports', () => {
   const prefix = uniquePrefix();
   let redis: Redis;
   let sandbox: ChonrySmsSandbox;
@@ -18,7 +19,7 @@ describe('campaign delivery counts from delivery reports', { skip: redisSkipReas
   let sms: ChonrySmsService;
   let stream: ChonrySmsReportStream;
 
-  before(async () => {
+  beforeAll(async () => {
     redis = await connectTestRedis();
     sandbox = await startSandbox();
     app = await createApp({
@@ -33,7 +34,7 @@ describe('campaign delivery counts from delivery reports', { skip: redisSkipReas
     sms = app.get(ChonrySmsService);
     stream = app.get(ChonrySmsReportStream);
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await sandbox?.close();
     if (redis) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { skipIf } from '../suite-support';
 import { inspect } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
@@ -52,7 +53,7 @@ function assertUnavailable(error: Error | undefined, operation: string): asserts
   }
 }
 
-describe('the queue when its Redis is unreachable (a redis-server of the test’s own)', { skip }, () => {
+skipIf(skip, describe)('the queue when its Redis is unreachable (a redis-server of the test’s own)', () => {
   let redis: OwnRedis;
   let sandbox: ChonrySmsSandbox;
   const stderr = new StderrCapture();
@@ -80,12 +81,12 @@ describe('the queue when its Redis is unreachable (a redis-server of the test’
     return ms;
   }
 
-  before(async () => {
+  beforeAll(async () => {
     stderr.start();
     redis = await OwnRedis.start(REDIS_PASSWORD);
     sandbox = await startSandbox({ recordMessages: false });
   });
-  after(async () => {
+  afterAll(async () => {
     for (const app of apps) await app.close();
     redis?.thaw();
     await redis?.kill();

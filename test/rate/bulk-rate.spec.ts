@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import fc from 'fast-check';
 import { ChonrySmsModule, ChonrySmsRetryOptions, ChonrySmsService } from '../../lib';
 import { ACCESS_KEY, createApp, SECRET } from '../helpers';
@@ -11,8 +11,8 @@ function numbers(n: number): string[] {
 
 describe('requestsPerSecond, counted where the requests arrive: every sliding second, retries and stalls included', () => {
   let server: ArrivalServer;
-  before(async () => (server = await ArrivalServer.start()));
-  after(() => server.close());
+  beforeAll(async () => (server = await ArrivalServer.start()));
+  afterAll(() => server.close());
 
   /**
    * One bulk send of `requests` one-recipient chunks at `requestsPerSecond`, with a synchronous

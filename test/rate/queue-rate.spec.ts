@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { skipIf } from '../suite-support';
 import { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ChonrySmsModule } from '../../lib';
@@ -10,17 +11,17 @@ import { ArrivalServer, busyLoop, mostInWindow, windowBreaches } from './arrival
 
 const skip = redisSkipReason();
 
-describe("the queue's limiter, counted where the requests arrive: every sliding window, retries and a stalled worker included", { skip }, () => {
+skipIf(skip, describe)("the queue's limiter, counted where the requests arrive: every sliding window, retries and a stalled worker included", () => {
   const prefix = uniquePrefix();
   let redis: Redis | undefined;
   let server: ArrivalServer;
   let queues = 0;
 
-  before(async () => {
+  beforeAll(async () => {
     redis = await connectTestRedis();
     server = await ArrivalServer.start();
   });
-  after(async () => {
+  afterAll(async () => {
     await server?.close();
     if (redis) {
       await deleteKeys(redis, prefix);

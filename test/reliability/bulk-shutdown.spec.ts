@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { ChonrySmsTransportError } from '../../lib';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { startSandbox } from '../helpers';
@@ -7,8 +7,8 @@ import { smsApp } from './support';
 
 describe('shutdown during a bulk send', () => {
   let sandbox: ChonrySmsSandbox;
-  before(async () => (sandbox = await startSandbox()));
-  after(() => sandbox.close());
+  beforeAll(async () => (sandbox = await startSandbox()));
+  afterAll(() => sandbox.close());
 
   it('completes the request in flight, reports every other recipient as not sent, and drops none', async () => {
     const { app, sms } = await smsApp(sandbox.url, { timeout: 5_000, shutdownGracePeriod: 5_000 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { ChonrySmsDelivery, ChonrySmsModuleOptions, ChonrySmsTransportError, ChonrySmsTransportFailure } from '../../lib';
 import { ChonrySmsSandbox, SandboxFault } from '../../lib/testing';
 import { rejectionOf, startSandbox } from '../helpers';
@@ -141,11 +141,11 @@ const SETTINGS: [string, Partial<ChonrySmsModuleOptions>, number][] = [
 
 describe('faults over real sockets', () => {
   const rejections = new UnhandledRejections();
-  before(async () => {
+  beforeAll(async () => {
     rejections.start();
     sandbox = await startSandbox();
   });
-  after(async () => {
+  afterAll(async () => {
     await sandbox.close();
     rejections.stop();
   });

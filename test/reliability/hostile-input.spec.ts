@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import fc from 'fast-check';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { INestApplication } from '@nestjs/common';
@@ -153,11 +153,11 @@ describe('hostile and malformed input (property-based)', () => {
   let sandbox: ChonrySmsSandbox;
   let app: INestApplication;
   let sms: ChonrySmsService;
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     ({ app, sms } = await smsApp(sandbox.url, { timeout: 2_000 }));
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });
@@ -186,7 +186,7 @@ describe('hostile and malformed input (property-based)', () => {
 
   describe('valid input round-trips', () => {
     const POOL = ['447911123456', '8613900000001', '33612345678', '4915112345678', '819012345678', '61412345678', '5511987654321', '6591234567'];
-    before(() => {
+    beforeAll(() => {
       for (const m of POOL) assert.deepEqual(normalizeMobile(m), { mobile: m }, m);
     });
     const written = (m: string) =>

@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { diagnostic } from '../suite-support';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { INestApplication } from '@nestjs/common';
@@ -144,18 +145,18 @@ describe(`load: ${SENDS} sends at concurrency ${CONCURRENCY}`, () => {
     return { succeeded, failed, batchIds };
   }
 
-  before(async () => {
+  beforeAll(async () => {
     child = fork(join(__dirname, 'sandbox-process.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const [{ url }] = (await once(child, 'message')) as [{ url: string }];
     ({ app, sms } = await smsApp(url, { timeout: 10_000 }));
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     child.disconnect();
     if (child.exitCode === null) await once(child, 'exit');
   });
 
-  it('every call settles, the sandbox counts exactly the successes, no duplicates, memory returns, the loop never blocks', async (t) => {
+  it('every call settles, the sandbox counts exactly the successes, no duplicates, memory returns, the loop never blocks', async () => {
     // Warm up connections, JIT and libphonenumber's metadata, then take the baseline.
     const warm = await run(SENDS, WARM_UP);
     assert.equal(warm.succeeded, WARM_UP);
@@ -185,7 +186,7 @@ describe(`load: ${SENDS} sends at concurrency ${CONCURRENCY}`, () => {
     const afterwards = await settleMemory();
 
     const maxDelayMs = loop.max / 1e6;
-    t.diagnostic(
+    diagnostic(
       `${SENDS} sends in ${seconds.toFixed(1)} s (${Math.round(SENDS / seconds)}/s); ` +
         `event loop delay (wall clock) p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${maxDelayMs.toFixed(1)} ms; ` +
         `longest CPU-busy stall ${longestStallMs.toFixed(1)} ms; longest synchronous send() slice ${longestSyncSlice.toFixed(1)} ms, ` +
@@ -209,10 +210,10 @@ describe(`load: ${SENDS} sends at concurrency ${CONCURRENCY}`, () => {
     // send), each well under a millisecond, so a turn's length measures saturation, not one blocking task.
   });
 
-  it('reports how long one 50,000-recipient send holds the event loop while it validates', async (t) => {
+  it('reports how long one 50,000-recipient send holds the event loop while it validates', async () => {
     const mobiles = Array.from({ length: 50_000 }, (_, i) => mobile(i));
     const [sending, blockMs] = blockMsOf(() => sms.send({ mobiles, variables: ['big'] }));
     assert.equal((await sending).recipients, 50_000);
-    t.diagnostic(`one send to 50,000 recipients: ${blockMs.toFixed(0)} ms of synchronous validation and encoding`);
+    diagnostic(`one send to 50,000 recipients: ${blockMs.toFixed(0)} ms of synchronous validation and encoding`);
   });
 });

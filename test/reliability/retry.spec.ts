@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import {
   ChonrySmsApiError,
   ChonrySmsConfigError,
@@ -67,9 +67,11 @@ describe('retry option, checked at start-up', () => {
 
 describe('retries over real sockets', () => {
   let sandbox: ChonrySmsSandbox;
-  before(async () => (sandbox = await startSandbox()));
-  after(() => sandbox.close());
-  beforeEach(() => sandbox.reset());
+  beforeAll(async () => (sandbox = await startSandbox()));
+  afterAll(() => sandbox.close());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   it('retries a refused connection and succeeds once the gateway is up, sending once', async () => {
     const port = await freePort();

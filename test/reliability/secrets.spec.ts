@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { isError } from '../suite-support';
 import { inspect } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import {
@@ -24,7 +25,7 @@ const NEEDLES = [SECRET, javaUrlEncode(SECRET), encodeURIComponent(SECRET), 'Sek
 /** Everything a user or an operator could see of a value. */
 function observable(value: unknown): string {
   const parts = [inspect(value, { depth: Infinity, showHidden: true, getters: true }), JSON.stringify(value) ?? ''];
-  if (value instanceof Error) parts.push(value.message, value.stack ?? '', String(value));
+  if (isError(value)) parts.push(value.message, value.stack ?? '', String(value));
   return parts.join('\n');
 }
 
@@ -56,10 +57,10 @@ describe('the secret never appears in anything observable', () => {
     }
   }
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox({ secret: SECRET });
   });
-  after(() => sandbox.close());
+  afterAll(() => sandbox.close());
 
   it('through success, every error kind, retries, bulk with failures, health, shutdown and start-up failures, with debug logging on', async () => {
     const { app: main, sms } = await app({ retry: { attempts: 2, initialDelay: 1, retryOnCodes: ['9024'] } });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import { ChonrySmsTransportError } from '../../lib';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { rejectionOf, startSandbox } from '../helpers';
@@ -13,9 +13,11 @@ async function untilRequests(sandbox: ChonrySmsSandbox, n: number): Promise<void
 
 describe('shutdown', () => {
   let sandbox: ChonrySmsSandbox;
-  before(async () => (sandbox = await startSandbox()));
-  after(() => sandbox.close());
-  beforeEach(() => sandbox.reset());
+  beforeAll(async () => (sandbox = await startSandbox()));
+  afterAll(() => sandbox.close());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   it('app.close() refuses new sends at once and waits for the one in flight', async () => {
     const { app, sms } = await smsApp(sandbox.url, { timeout: 5_000, shutdownGracePeriod: 5_000 });

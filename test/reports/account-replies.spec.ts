@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import {
   ChonrySmsApiError,
   ChonrySmsDeliveryReportsError,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import { INestApplication } from '@nestjs/common';
 import {
   CHONRY_BALANCE_PATH,
@@ -28,15 +28,17 @@ describe('account endpoints against the sandbox, over HTTP', () => {
   let app: INestApplication;
   let sms: ChonrySmsService;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     ({ app, sms } = await accountApp(sandbox));
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });
-  beforeEach(() => sandbox.reset());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   it('getBalance reads 国际短信 as internationalSms and keeps every raw key', async () => {
     sandbox.setBalance(1234);

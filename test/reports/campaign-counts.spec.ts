@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { skipIf } from '../suite-support';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
@@ -24,7 +25,7 @@ function post(url: string, body: string): Promise<number> {
   });
 }
 
-describe('campaign delivery counts through ChonrySmsReportsModule, over real HTTP', { skip: redisSkipReason() }, () => {
+skipIf(redisSkipReason(), describe)('campaign delivery counts through ChonrySmsReportsModule, over real HTTP', () => {
   const prefix = uniquePrefix();
   let redis: Redis;
   let sandbox: ChonrySmsSandbox;
@@ -33,7 +34,7 @@ describe('campaign delivery counts through ChonrySmsReportsModule, over real HTT
   let receiver: string;
   const handled: ChonrySmsReportEvent[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     redis = await connectTestRedis();
     sandbox = await startSandbox();
     const moduleRef = await Test.createTestingModule({
@@ -54,7 +55,7 @@ describe('campaign delivery counts through ChonrySmsReportsModule, over real HTT
     receiver = `http://127.0.0.1:${port}/chonry-sms/reports/${TOKEN}`;
     queue = app.get(ChonrySmsQueue);
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.close();
     await sandbox?.close();
     if (redis) {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, afterEach, describe, it } from 'node:test';
+import { afterAll, afterEach, describe, it } from '@jest/globals';
+import { skipIf } from '../suite-support';
 import { Body, Controller, Get, HttpCode, INestApplication, Post, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
@@ -358,10 +359,10 @@ describe('ChonrySmsReportsModule', () => {
   });
 });
 
-describe('ChonrySmsReportsModule with the Redis store', { skip: redisSkipReason() }, () => {
+skipIf(redisSkipReason(), describe)('ChonrySmsReportsModule with the Redis store', () => {
   let redis: Redis;
   const prefix = uniquePrefix();
-  after(async () => {
+  afterAll(async () => {
     for (const app of apps.splice(0)) await app.close();
     for (const s of sandboxes.splice(0)) await s.close();
     if (redis) {

@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
+import { skipIf } from '../suite-support';
 import { inspect } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { context, metrics, ProxyTracer, trace } from '@opentelemetry/api';
@@ -65,16 +66,18 @@ describe('telemetry: the chonry-sms:send diagnostics channel', () => {
   let app: INestApplication;
   let sms: ChonrySmsService;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 5_000 })] });
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
   });
-  beforeEach(() => sandbox.reset());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   it('publishes start, end, asyncStart and asyncEnd around each request, with counts, batch id and the error', async () => {
     const { events, unsubscribe } = subscribe();
@@ -145,7 +148,7 @@ describe('telemetry: OpenTelemetry spans and metrics (real SDK, in-memory export
   let app: INestApplication;
   let sms: ChonrySmsService;
 
-  before(async () => {
+  beforeAll(async () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     trace.setGlobalTracerProvider(tracerProvider);
     metrics.setGlobalMeterProvider(meterProvider);
@@ -153,7 +156,7 @@ describe('telemetry: OpenTelemetry spans and metrics (real SDK, in-memory export
     app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, apiBaseUrl: sandbox.url, timeout: 5_000 })] });
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     await app.close();
     await sandbox.close();
     trace.disable();
@@ -222,7 +225,7 @@ describe('telemetry: @opentelemetry/api installed, the SDK registered late or no
   const startSpan = ProxyTracer.prototype.startSpan;
   let started = 0;
 
-  before(async () => {
+  beforeAll(async () => {
     // Counts every span asked of the API's proxy tracer, which is what the module's tracer is.
     ProxyTracer.prototype.startSpan = function (this: ProxyTracer, ...args: Parameters<ProxyTracer['startSpan']>) {
       started++;
@@ -232,7 +235,7 @@ describe('telemetry: @opentelemetry/api installed, the SDK registered late or no
     app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, timeout: 5_000 })] });
     sms = app.get(ChonrySmsService);
   });
-  after(async () => {
+  afterAll(async () => {
     ProxyTracer.prototype.startSpan = startSpan;
     await app.close();
     await sandbox.close();
@@ -261,7 +264,7 @@ describe('telemetry: @opentelemetry/api installed, the SDK registered late or no
   });
 });
 
-describe('telemetry: a campaign job span is the parent of its request', { skip: redisSkipReason() }, () => {
+skipIf(redisSkipReason(), describe)('telemetry: a campaign job span is the parent of its request', () => {
   it('each job of a campaign runs in a chonry-sms campaign job span', async () => {
     const spans = new InMemorySpanExporter();
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
+import { isError } from '../suite-support';
 import { CHONRY_SEND_PATH } from '../../lib';
 import { encodeSendForm, personalizedData } from '../../lib/transport';
 import { ChonrySmsSandbox, SANDBOX_CHECKED_CODES, SandboxFault } from '../../lib/testing';
@@ -30,11 +31,13 @@ const form = (fields: Parameters<typeof encodeSendForm>[2], accessKey = ACCESS_K
 describe('ChonrySmsSandbox', () => {
   let sandbox: ChonrySmsSandbox;
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
   });
-  after(() => sandbox.close());
-  beforeEach(() => sandbox.reset());
+  afterAll(() => sandbox.close());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   describe('the official client vectors', () => {
     it('decode to the original text when replayed byte for byte', async () => {
@@ -232,7 +235,7 @@ describe('ChonrySmsSandbox', () => {
     it('resets the connection in the middle of the answer, after accepting', async () => {
       sandbox.fault({ kind: 'reset-mid-response' }, 1);
       const err = await rejectionOf(post(sandbox, send()));
-      assert.ok(err instanceof Error);
+      assert.ok(isError(err));
       assert.equal(sandbox.messages.length, 1);
     });
 
@@ -252,7 +255,7 @@ describe('ChonrySmsSandbox', () => {
       const pending = rejectionOf(post(slow, form({ mobile: '447911123456', content: 'x' })));
       while (slow.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
       await slow.close();
-      assert.ok((await pending) instanceof Error);
+      assert.ok(isError(await pending));
     });
   });
 

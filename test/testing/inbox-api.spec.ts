@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { ChonrySmsApiError, ChonrySmsService } from '../../lib';
 import { ChonrySmsSandbox, ChonrySmsTestingModule, SANDBOX_DELIVERY_RESULTS, type SandboxInboxState } from '../../lib/testing';
@@ -14,7 +14,9 @@ describe('sandbox inbox API: balance and delivery reports', () => {
   const state = async (): Promise<SandboxInboxState> => {
     const res = await fetch(`${sandbox.url}/_sandbox/state`);
     assert.equal(res.status, 200);
-    return (await res.json()) as SandboxInboxState;
+    // Parsed here, not by fetch's res.json(): that builds its objects in Node's realm, outside the
+    // test's, and deepStrictEqual compares prototypes.
+    return JSON.parse(await res.text()) as SandboxInboxState;
   };
   const postJson = async (path: string, body: string, contentType = 'application/json') => {
     const res = await fetch(`${sandbox.url}/_sandbox/${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
@@ -23,13 +25,15 @@ describe('sandbox inbox API: balance and delivery reports', () => {
   };
   const send = (...mobiles: string[]) => sms.send({ mobiles, variables: ['A-1'] });
 
-  before(async () => {
+  beforeAll(async () => {
     app = await createApp({ imports: [ChonrySmsTestingModule.forRoot({ templateId: '100' })] });
     sandbox = app.get(ChonrySmsSandbox);
     sms = app.get(ChonrySmsService);
   });
-  after(() => app?.close());
-  beforeEach(() => sandbox.reset());
+  afterAll(() => app?.close());
+  beforeEach(() => {
+    sandbox.reset();
+  });
 
   it('state carries the balance and the pending reports by result, and no secret', async () => {
     sandbox.setBalance(500).setDeliveryResult('447911123457', 'UNDELIV');

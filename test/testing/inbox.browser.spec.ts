@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { skipIf } from '../suite-support';
 import type { INestApplication } from '@nestjs/common';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ChonrySmsService } from 'nestjs-chonry-sms';
@@ -23,7 +24,7 @@ async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
   }
 }
 
-describe('sandbox inbox page in a real browser, mounted by the sample at /sandbox', { skip: haveChromium ? false : `no Chromium at ${CHROMIUM}` }, () => {
+skipIf(haveChromium ? false : `no Chromium at ${CHROMIUM}`, describe)('sandbox inbox page in a real browser, mounted by the sample at /sandbox', () => {
   let app: INestApplication;
   let base: string;
   let sandbox: ChonrySmsSandbox;
@@ -35,7 +36,7 @@ describe('sandbox inbox page in a real browser, mounted by the sample at /sandbo
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
 
-  before(async () => {
+  beforeAll(async () => {
     Object.assign(process.env, { CHONRY_ACCESS_KEY: '', CHONRY_SECRET: '', CHONRY_TEMPLATE_ID: '', CHONRY_SIGN: '', CHONRY_BASE_URL: '' });
     app = await createSampleApp(false);
     await app.listen(0);
@@ -50,7 +51,7 @@ describe('sandbox inbox page in a real browser, mounted by the sample at /sandbo
     });
     page = await browser.newPage({ viewport: { width: 390, height: 844 } });
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await app?.close();
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, it } from 'node:test';
+import { afterEach, describe, it } from '@jest/globals';
 import { ChonrySmsModule, ChonrySmsService } from '../../lib';
 import { CHONRY_IDLE_SOCKET_TIMEOUT_MS } from '../../lib/transport';
 import { createApp } from '../helpers';

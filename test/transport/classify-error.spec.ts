@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { classifyTransportFailure } from '../../lib/transport/classify-error';
 
 // Shapes Node and axios produce that the socket tests cannot provoke on demand on one machine.

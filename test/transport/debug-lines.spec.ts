@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { ConsoleLogger, LoggerService, LogLevel } from '@nestjs/common';
 import { ChonrySmsModule, ChonrySmsService } from '../../lib';
 import { ChonrySmsSandbox } from '../../lib/testing';
@@ -27,8 +27,8 @@ class Capturing extends ConsoleLogger {
 // logger instance), so each kind of app logger is tried with a real send.
 describe('the per-request debug line', () => {
   let sandbox: ChonrySmsSandbox;
-  before(async () => { sandbox = await startSandbox(); });
-  after(() => sandbox.close());
+  beforeAll(async () => { sandbox = await startSandbox(); });
+  afterAll(() => sandbox.close());
 
   async function sendWith(logger: LoggerService): Promise<void> {
     const app = await createApp({ imports: [ChonrySmsModule.forRoot({ accessKey: ACCESS_KEY, secret: SECRET, baseUrl: sandbox.url, templateId: '100' })] }, logger as ConsoleLogger);

@@ -1,4 +1,4 @@
-import { describe, it, before, after } from 'node:test';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -65,7 +65,7 @@ describe("the module's axios instances ignore the app's global axios.defaults", 
   const copies: AxiosCopy[] = [];
   const saved: { copy: AxiosCopy; defaults: Record<string, unknown>; headers: string; transitional: unknown }[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     gateway = createServer((req, res) => {
       let body = '';
       req.setEncoding('utf8');
@@ -92,7 +92,7 @@ describe("the module's axios instances ignore the app's global axios.defaults", 
     }
   });
 
-  after(async () => {
+  afterAll(async () => {
     for (const { copy, defaults, headers, transitional } of saved) {
       for (const key of Object.keys(copy.defaults)) delete copy.defaults[key];
       Object.assign(copy.defaults, defaults, { headers: JSON.parse(headers), transitional });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, it } from '@jest/globals';
 import { promisify } from 'node:util';
 import { ChonrySmsConfigError, ChonrySmsModule, ChonrySmsTransportError } from '../../lib';
 import type { ChonrySmsSandbox } from '../../lib/testing';
@@ -41,13 +41,13 @@ describe('proxy option: a real forward proxy between the module and the gateway'
   let caDir: string;
   const cert = selfSignedCertificate('localhost');
 
-  before(async () => {
+  beforeAll(async () => {
     sandbox = await startSandbox();
     front = await tlsFront(sandbox.url, cert);
     caDir = mkdtempSync(join(tmpdir(), 'chonry-ca-'));
     writeFileSync(join(caDir, 'ca.pem'), cert.cert);
   });
-  after(async () => {
+  afterAll(async () => {
     await front.close();
     await sandbox.close();
     rmSync(caDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { runInNewContext } from 'node:vm';
+import { describe, it } from '@jest/globals';
 import { formatScheduleTime, scheduleTimeProblem, toProviderTime } from '../../lib/validation';
 
 describe('schedule time', () => {
@@ -11,6 +12,14 @@ describe('schedule time', () => {
     assert.equal(formatScheduleTime(instant, 'America/New_York'), '2026-03-01 05:05:09');
     assert.equal(formatScheduleTime(new Date('2026-12-31T16:00:00Z'), 'Asia/Shanghai'), '2027-01-01 00:00:00');
     assert.equal(formatScheduleTime(new Date('2026-07-01T00:00:00Z'), 'Europe/London'), '2026-07-01 01:00:00');
+  });
+
+  it("takes a Date of another realm as a Date (a vm context, or Node's own Dates under Jest)", () => {
+    const foreign = runInNewContext('new Date("2026-03-01T10:05:09Z")') as Date;
+    assert.equal(foreign instanceof Date, false, 'the Date is of another realm');
+    assert.equal(scheduleTimeProblem(foreign), undefined);
+    assert.equal(toProviderTime(foreign, 'Asia/Shanghai'), '2026-03-01 18:05:09');
+    assert.match(scheduleTimeProblem(runInNewContext('new Date("nope")'))!, /invalid Date/);
   });
 
   it('passes a correct string through unchanged', () => {

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { ChonrySmsValidationError } from '../../lib';
 import { formatScheduleTime, scheduleTimeProblem } from '../../lib/validation';

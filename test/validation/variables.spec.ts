@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import { checkVariables, variableProblem } from '../../lib/validation';
 
 describe('template variables', () => {
