@@ -7,7 +7,7 @@ import { ChonrySmsModule, ChonrySmsValidationError } from '../../lib';
 import { ChonrySmsQueue, ChonrySmsQueueModule } from '../../lib/queue';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { createApp, rejectionOf } from '../helpers';
-import { connectTestRedis, deleteKeys, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
+import { connectTestRedis, releaseRedis, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
 
 const MARKETING = { accessKey: 'marketing-key', secret: 'Marketing-Secret-7c1e' };
 const CODES = { accessKey: 'codes-key', secret: 'Codes-Secret-0b9d' };
@@ -48,10 +48,7 @@ skipIf(redisSkipReason(), describe)('queued campaigns of several accounts', () =
   afterAll(async () => {
     await app?.close();
     await Promise.all([marketingGateway?.close(), codesGateway?.close()]);
-    if (redis) {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-    }
+    await releaseRedis(redis, prefix);
   });
 
   it("each campaign is sent through its own account, under that account's own rate limit", async () => {

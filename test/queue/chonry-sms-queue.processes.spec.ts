@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { ChonrySmsQueue, ChonrySmsQueueModule, ChonrySmsQueueModuleOptions } from '../../lib/queue';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, createApp, SECRET, startSandbox } from '../helpers';
-import { connectTestRedis, deleteKeys, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
+import { connectTestRedis, releaseRedis, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
 
 const skip = redisSkipReason();
 
@@ -83,10 +83,7 @@ skipIf(skip, describe)('ChonrySmsQueue across worker processes', () => {
     for (const child of workers) child.kill('SIGKILL');
     await producerApp?.close();
     await sandbox?.close();
-    if (redis) {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-    }
+    await releaseRedis(redis, prefix);
   });
 
   it('two worker processes send a 1,000,000-recipient campaign: every recipient once, at most max requests in any sliding window', async () => {

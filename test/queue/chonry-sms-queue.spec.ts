@@ -19,7 +19,7 @@ import {
 import { CampaignStore } from '../../lib/queue/campaign-store';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, createApp, rejectionOf, SECRET, startSandbox } from '../helpers';
-import { connectTestRedis, deleteKeys, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
+import { connectTestRedis, releaseRedis, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
 
 const skip = redisSkipReason();
 
@@ -58,10 +58,7 @@ skipIf(skip, describe)('ChonrySmsQueue against a real Redis', () => {
   afterAll(async () => {
     for (const app of apps) await app.close();
     await sandbox?.close();
-    if (redis) {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-    }
+    await releaseRedis(redis, prefix);
   });
 
   it('refuses bad input with every problem listed, and queues nothing', async () => {

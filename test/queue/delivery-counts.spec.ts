@@ -8,7 +8,7 @@ import { ChonrySmsQueue, ChonrySmsQueueModule } from '../../lib/queue';
 import { ChonrySmsReportStream } from '../../lib/reports/report-stream';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, createApp, SECRET, startSandbox } from '../helpers';
-import { connectTestRedis, deleteKeys, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
+import { connectTestRedis, releaseRedis, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from './redis-for-tests';
 
 skipIf(redisSkipReason(), describe)('campaign delivery counts from delivery reports', () => {
   const prefix = uniquePrefix();
@@ -37,10 +37,7 @@ skipIf(redisSkipReason(), describe)('campaign delivery counts from delivery repo
   afterAll(async () => {
     await app?.close();
     await sandbox?.close();
-    if (redis) {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-    }
+    await releaseRedis(redis, prefix);
   });
 
   it('reports on the stream count into their campaign once each: delivered and undelivered', async () => {

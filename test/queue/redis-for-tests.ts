@@ -55,6 +55,13 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
+/** A test's teardown of its Redis: every key under `prefix` deleted, the connection closed (if it was opened). */
+export async function releaseRedis(redis: Redis | undefined, prefix: string): Promise<void> {
+  if (!redis) return;
+  await deleteKeys(redis, prefix);
+  redis.disconnect();
+}
+
 /** `n` distinct valid mobiles (China Mobile 139 numbers, which libphonenumber accepts). */
 export function mobiles(n: number, offset = 0): string[] {
   const out = new Array<string>(n);

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { ChonrySmsModule } from '../../lib';
 import { ChonrySmsQueue, ChonrySmsQueueModule } from '../../lib/queue';
 import { ACCESS_KEY, createApp, SECRET } from '../helpers';
-import { connectTestRedis, deleteKeys, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from '../queue/redis-for-tests';
+import { connectTestRedis, releaseRedis, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from '../queue/redis-for-tests';
 import { ArrivalServer, busyLoop, mostInWindow, windowBreaches } from './arrival-server';
 
 const skip = redisSkipReason();
@@ -23,10 +23,7 @@ skipIf(skip, describe)("the queue's limiter, counted where the requests arrive: 
   });
   afterAll(async () => {
     await server?.close();
-    if (redis) {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-    }
+    await releaseRedis(redis, prefix);
   });
 
   /** Sends `jobs` one-recipient jobs through a worker in this process, stalling its event loop once. */

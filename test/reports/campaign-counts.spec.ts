@@ -10,7 +10,7 @@ import { ChonrySmsModule, ChonrySmsReportEvent, ChonrySmsReportsModule } from '.
 import { ChonrySmsQueue, ChonrySmsQueueModule } from '../../lib/queue';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, SECRET, startSandbox } from '../helpers';
-import { connectTestRedis, deleteKeys, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from '../queue/redis-for-tests';
+import { connectTestRedis, releaseRedis, eventually, mobiles, REDIS_URL, redisSkipReason, settled, uniquePrefix } from '../queue/redis-for-tests';
 
 const TOKEN = 'campaign-counts-token-0123456789abcdef0123';
 
@@ -58,10 +58,7 @@ skipIf(redisSkipReason(), describe)('campaign delivery counts through ChonrySmsR
   afterAll(async () => {
     await app?.close();
     await sandbox?.close();
-    if (redis) {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-    }
+    await releaseRedis(redis, prefix);
   });
 
   it('pulled reports count into the campaign: delivered and undelivered', async () => {

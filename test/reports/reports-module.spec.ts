@@ -16,7 +16,7 @@ import {
 } from '../../lib';
 import { ChonrySmsSandbox } from '../../lib/testing';
 import { ACCESS_KEY, CapturingLogger, SECRET, startSandbox } from '../helpers';
-import { connectTestRedis, deleteKeys, REDIS_URL, redisSkipReason, uniquePrefix } from '../queue/redis-for-tests';
+import { connectTestRedis, releaseRedis, REDIS_URL, redisSkipReason, uniquePrefix } from '../queue/redis-for-tests';
 
 const TOKEN = 'push-token-0123456789abcdef0123456789abcdef';
 
@@ -365,10 +365,7 @@ skipIf(redisSkipReason(), describe)('ChonrySmsReportsModule with the Redis store
   afterAll(async () => {
     for (const app of apps.splice(0)) await app.close();
     for (const s of sandboxes.splice(0)) await s.close();
-    if (redis) {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-    }
+    await releaseRedis(redis, prefix);
   });
 
   it('a report whose handler threw goes to the next app instance on the same prefix', async () => {
