@@ -1,9 +1,10 @@
-import { Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ChonrySmsModule, ChonrySmsModuleOptions } from 'nestjs-chonry-sms';
 import { ChonrySmsHealthModule } from 'nestjs-chonry-sms/health';
+import { SampleCampaignsModule } from './campaigns/campaigns.module';
 import { HealthController } from './health/health.controller';
 import { SampleReportsModule } from './reports/reports.module';
 import { SandboxGateway } from './sandbox/sandbox-gateway';
@@ -45,4 +46,12 @@ const optionalNumber = (value: string | undefined): number | undefined => (value
     { provide: APP_FILTER, useClass: ChonrySmsExceptionFilter },
   ],
 })
-export class AppModule {}
+export class AppModule {
+  /**
+   * The app, with campaigns through the queue when `CHONRY_REDIS_URL` is set (read when the app is
+   * created, after ConfigModule loaded `.env`), so `npm start` needs no Redis.
+   */
+  static create(): DynamicModule {
+    return { module: AppModule, imports: process.env.CHONRY_REDIS_URL ? [SampleCampaignsModule] : [] };
+  }
+}

@@ -9,7 +9,7 @@ import { SandboxGateway } from './sandbox/sandbox-gateway';
 
 /** The sample application, configured but not listening (main.ts and the e2e tests share it). */
 export async function createSampleApp(logger?: LoggerService | LogLevel[] | false): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule, { logger, abortOnError: false });
+  const app = await NestFactory.create(AppModule.create(), { logger, abortOnError: false });
   app.enableShutdownHooks();
   const { sandbox } = app.get(SandboxGateway);
   if (sandbox) {

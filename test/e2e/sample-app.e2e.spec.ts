@@ -10,6 +10,7 @@ import { Test } from '@nestjs/testing';
 import { ChonrySmsService, SendSmsDto } from 'nestjs-chonry-sms';
 import { ChonrySmsSandbox, ChonrySmsTestingModule } from 'nestjs-chonry-sms/testing';
 import { createSampleApp } from '../../sample/create-app';
+import { REDIS_URL, redisSkipReason, releaseRedis } from '../queue/redis-for-tests';
 import { SandboxGateway } from '../../sample/sandbox/sandbox-gateway';
 import { ChonrySmsExceptionFilter } from '../../sample/sms/chonry-sms-exception.filter';
 
@@ -28,6 +29,8 @@ async function listen(env: Record<string, string>): Promise<{ app: INestApplicat
     CHONRY_REPORTS_POLL_MS: '',
     CHONRY_REPORTS_PUSH_TOKEN: '',
     CHONRY_REPORTS_ALLOW_IPS: '',
+    CHONRY_REDIS_URL: '',
+    CHONRY_QUEUE_PREFIX: '',
     ...env,
   });
   const app = await createSampleApp(false);
@@ -237,6 +240,48 @@ describe('sample app without credentials (in-process sandbox)', () => {
     const up = await health();
     assert.equal(up.status, 200);
     assert.equal((entry(up, 'info').sends as Json).consecutiveFailures, 0);
+  });
+});
+
+const noRedis = redisSkipReason();
+
+(noRedis ? describe.skip : describe)(`sample app with CHONRY_REDIS_URL: campaigns through the queue${noRedis ? ` (skipped: ${noRedis})` : ''}`, () => {
+  const prefix = `sample-e2e-${process.pid}`;
+  let app: INestApplication;
+  let base: string;
+  beforeAll(async () => {
+    ({ app, base } = await listen({ CHONRY_ACCESS_KEY: '', CHONRY_SECRET: '', CHONRY_REDIS_URL: REDIS_URL, CHONRY_QUEUE_PREFIX: prefix }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    const { Redis } = await import('ioredis');
+    await releaseRedis(new Redis(REDIS_URL), prefix);
+  });
+
+  it('POST /campaigns enqueues; GET /campaigns/:id counts sent, then delivered and undelivered from the pushed reports', async () => {
+    const sandbox = app.get(SandboxGateway).sandbox!;
+    sandbox.setDeliveryResult('8613900000003', 'UNDELIV');
+    try {
+      const enqueued = await call(base, 'POST', '/campaigns', { mobiles: ['+44 7911 123456', '8613900000002', '8613900000003'], variables: ['Ann', '9:40'] });
+      assert.equal(enqueued.status, 202, enqueued.text);
+      assert.equal(enqueued.json.jobs, 1);
+      const { json } = await until(
+        () => call(base, 'GET', `/campaigns/${String(enqueued.json.campaignId)}`),
+        (r) => r.status === 200 && Number(r.json.delivered) + Number(r.json.undelivered) === 3,
+        20_000,
+        'the campaign to be sent and its reports counted',
+      );
+      assert.deepEqual([json.total, json.sent, json.failed, json.delivered, json.undelivered], [3, 3, 0, 2, 1]);
+    } finally {
+      sandbox.setDeliveryResult('8613900000003', undefined);
+    }
+  });
+
+  it('answers 400 for invalid input (refused before the queue), and 404 for an unknown campaign', async () => {
+    const bad = await call(base, 'POST', '/campaigns', { mobiles: ['12'], variables: ['x'] });
+    assert.equal(bad.status, 400, bad.text);
+    const unknown = await call(base, 'GET', '/campaigns/no-such-campaign');
+    assert.equal(unknown.status, 404, unknown.text);
   });
 });
 
