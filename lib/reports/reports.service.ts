@@ -5,6 +5,7 @@ import type { ResolvedChonrySmsOptions } from '../chonry-sms.options';
 import type { ChonrySmsService } from '../chonry-sms.service';
 import { chonrySmsTokens } from '../chonry-sms.tokens';
 import { ChonrySmsDeliveryReportsError, ChonrySmsError } from '../errors';
+import { isError } from '../realm';
 import type { ChonrySmsReportStore } from './report-store';
 import { ChonrySmsReportSource, ChonrySmsReportStream } from './report-stream';
 import { CHONRY_SMS_REPORT_STORE, CHONRY_SMS_REPORTS_LOGGER_CONTEXT, CHONRY_SMS_REPORTS_RESOLVED_OPTIONS } from './reports.constants';
@@ -21,11 +22,14 @@ export interface ChonrySmsReportsOutcome {
   failed: number;
 }
 
-/** A short, safe description of an error: the module's own messages are redacted already; others by name and message. */
+/**
+ * A short, safe description of an error of any realm (a handler's, a store's, Node's own): name and
+ * message, cut at 500 characters unless it is the module's own error, whose message is redacted already.
+ */
 export function describeError(err: unknown): string {
-  if (err instanceof ChonrySmsError) return `${err.name}: ${err.message}`;
-  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 500);
-  return 'a non-Error value';
+  if (!isError(err)) return 'a non-Error value';
+  const text = `${err.name}: ${err.message}`;
+  return err instanceof ChonrySmsError ? text : text.slice(0, 500);
 }
 
 /**

@@ -121,8 +121,8 @@ export interface WireFields {
   templateId?: string;
   mobile?: string;
   /**
-   * Normalised numbers (ASCII digits only), sent as `mobile`: joined with the encoded comma at once,
-   * the same bytes as `javaUrlEncode(mobiles.join(','))` without a pass over a 50,000-number string.
+   * Normalised numbers (ASCII digits only), sent as `mobile` by `joinEncodedMobiles`: the same bytes
+   * as `javaUrlEncode(mobiles.join(','))` without encoding a 50,000-number string.
    */
   mobiles?: readonly string[];
   content?: string;
