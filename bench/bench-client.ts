@@ -39,7 +39,7 @@ interface Job {
   url: string;
 }
 
-type Post = (body: string) => Promise<boolean>;
+type Post = (body: string | Buffer) => Promise<boolean>;
 
 function canResolve(request: string): boolean {
   try {
@@ -232,7 +232,7 @@ async function run(job: Job): Promise<ClientReport> {
 }
 
 async function telemetryCost(url: string): Promise<number> {
-  const meta = { account: 'default', operation: 'send' as const, recipients: 1, body: 'accesskey=x&secret=y&mobile=1', url: new URL('/intl/api/v2/send', url) };
+  const meta = { account: 'default', operation: 'send' as const, recipients: 1, body: Buffer.from('accesskey=x&secret=y&mobile=1'), url: new URL('/intl/api/v2/send', url) };
   const reply = { status: 200, batchId: 'b' };
   const run = () => Promise.resolve(reply);
   const seen = (r: typeof reply) => r;

@@ -26,7 +26,7 @@ export function plainSendBody(
   common: WireFields,
   mobiles: readonly string[],
   content: string,
-): string {
+): Buffer {
   const { credentials } = options;
   // Fields named one by one: an object spread here costs more than the rest of the encoding.
   return encodeSendForm(credentials.accessKey, revealSecret(credentials), {
@@ -43,7 +43,7 @@ export function personalizedSendBody(
   options: ResolvedChonrySmsOptions,
   common: WireFields,
   messages: readonly PersonalizedMessage[],
-): string {
+): Buffer {
   const { credentials } = options;
   const data = personalizedData(messages.map((m) => [m.mobile, joinVariables(m.variables)] as const));
   return encodeSendForm(credentials.accessKey, revealSecret(credentials), {
@@ -56,6 +56,6 @@ export function personalizedSendBody(
 }
 
 /** The body of every account endpoint's request: the credentials alone. */
-export function accountBody(options: ResolvedChonrySmsOptions): string {
+export function accountBody(options: ResolvedChonrySmsOptions): Buffer {
   return encodeAccountForm(options.credentials.accessKey, revealSecret(options.credentials));
 }

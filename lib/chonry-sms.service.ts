@@ -44,7 +44,7 @@ export interface PreparedSend {
 }
 
 interface EncodedSend {
-  body: string;
+  body: Buffer;
   recipients: number;
   operation: ChonrySmsOperation;
 }
@@ -219,7 +219,7 @@ export class ChonrySmsService {
    * The one path every request takes: shutdown tracking, retries as configured, the provider's
    * verdict. With `pace`, every attempt holds a rate-limit slot until its request has ended.
    */
-  private dispatch(body: string, recipients: number, retry: ResolvedRetryOptions, operation: ChonrySmsOperation, pace?: RequestPacer): Promise<SendSmsResult> {
+  private dispatch(body: Buffer, recipients: number, retry: ResolvedRetryOptions, operation: ChonrySmsOperation, pace?: RequestPacer): Promise<SendSmsResult> {
     const meta = { account: this.options.account, operation, recipients, body, url: this.sendUrl };
     return this.inFlight.run(async (cancel) => {
       try {

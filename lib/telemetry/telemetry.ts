@@ -134,7 +134,7 @@ export interface RequestMeta {
   operation: ChonrySmsOperation;
   recipients: number;
   /** The request body (only its size is published). */
-  body: string;
+  body: Buffer;
   url: URL;
 }
 
@@ -158,7 +158,7 @@ export async function traceRequest<T>(meta: RequestMeta, run: () => Promise<T>, 
   const otelApi = otel();
   const traced = otelApi && sdkRegistered(otelApi) ? () => withClientSpan(otelApi, meta, run, seen) : run;
   if (!sendChannel.hasSubscribers) return traced();
-  const context: ChonrySmsSendContext = { account: meta.account, operation: meta.operation, recipients: meta.recipients, bytes: Buffer.byteLength(meta.body) };
+  const context: ChonrySmsSendContext = { account: meta.account, operation: meta.operation, recipients: meta.recipients, bytes: meta.body.length };
   let result: T;
   // The traced function resolves to nothing, so the channel's `result` never holds the reply.
   await sendChannel.tracePromise(async () => {

@@ -92,7 +92,7 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
    * POSTs one form body to the send endpoint. `cancel` (the module's shutdown) aborts the exchange
    * with a `shutdown` failure of unknown delivery, since the request may already be written.
    */
-  post(body: string, cancel?: AbortSignal): Promise<ProviderReply> {
+  post(body: Buffer, cancel?: AbortSignal): Promise<ProviderReply> {
     return this.exchange(this.options.sendUrl, body, parseProviderReply, cancel, true);
   }
 
@@ -100,13 +100,13 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
    * POSTs one form body to an account endpoint (`apiBaseUrl` + `path`) the same way, with the same
    * failures. These exchanges go to another host, so they leave the send gateway's record alone.
    */
-  postAccount(path: string, body: string, cancel?: AbortSignal): Promise<AccountReply> {
+  postAccount(path: string, body: Buffer, cancel?: AbortSignal): Promise<AccountReply> {
     return this.exchange(this.options.apiBaseUrl + path, body, parseAccountReply, cancel, false);
   }
 
   private async exchange<T extends { code: string; msg: string }>(
     url: string,
-    body: string,
+    body: Buffer,
     parse: (status: number, body: string) => T,
     cancel: AbortSignal | undefined,
     tracked: boolean,
@@ -159,7 +159,7 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
       const latencyMs = performance.now() - started;
       if (tracked) this.succeeded(latencyMs);
       // Sizes and outcome only: the body holds the secret and the recipients.
-      if (debugEnabled()) this.logger.debug(`POST ${url}: ${Buffer.byteLength(body)} bytes, HTTP ${response.status}, code ${reply.code}, ${Math.round(latencyMs)} ms`);
+      if (debugEnabled()) this.logger.debug(`POST ${url}: ${body.length} bytes, HTTP ${response.status}, code ${reply.code}, ${Math.round(latencyMs)} ms`);
       return reply;
     } catch (err) {
       const failure = err instanceof ChonrySmsError ? (err as ChonrySmsTransportError) : this.classify(err, abortedBy);

@@ -26,7 +26,7 @@ async function code(sandbox: ChonrySmsSandbox, body: string): Promise<string> {
 }
 
 const form = (fields: Parameters<typeof encodeSendForm>[2], accessKey = ACCESS_KEY, secret = SECRET): string =>
-  encodeSendForm(accessKey, secret, fields);
+  encodeSendForm(accessKey, secret, fields).toString('latin1');
 
 describe('ChonrySmsSandbox', () => {
   let sandbox: ChonrySmsSandbox;

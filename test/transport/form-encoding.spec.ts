@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import fc from 'fast-check';
-import { doubleUrlEncode, encodeSendForm, javaUrlEncode, joinEncodedMobiles, personalizedData } from '../../lib/transport';
+import { doubleUrlEncode, encodeAccountForm, encodeSendForm, javaUrlEncode, personalizedData, WireFields } from '../../lib/transport';
 import { loadVectors } from '../helpers';
+
+// The body as the bytes on the wire say it: every byte is ASCII, so latin1 reads it back exactly.
+const form = (accessKey: string, secret: string, fields: WireFields): string => {
+  const body = encodeSendForm(accessKey, secret, fields);
+  assert.ok(Buffer.isBuffer(body));
+  assert.ok(body.every((byte) => byte < 0x80), 'a byte outside ASCII in the form body');
+  return body.toString('latin1');
+};
 
 describe('form encoding', () => {
   const vectors = loadVectors();
@@ -15,8 +23,8 @@ describe('form encoding', () => {
     it(`produces the official client's bytes for vector ${v.name}`, () => {
       const body =
         v.kind === 'plain'
-          ? encodeSendForm('xxxxxxxxxx', 'yyyyyyyyyy', { mobile: v.mobile, content: v.content })
-          : encodeSendForm('xxxxxxxxxx', 'yyyyyyyyyy', { sign: '123', templateId: '100', data: v.data });
+          ? form('xxxxxxxxxx', 'yyyyyyyyyy', { mobile: v.mobile, content: v.content })
+          : form('xxxxxxxxxx', 'yyyyyyyyyy', { sign: '123', templateId: '100', data: v.data });
       assert.equal(body, v.body);
     });
   }
@@ -27,7 +35,7 @@ describe('form encoding', () => {
   });
 
   it('writes fields in the official order and omits absent ones', () => {
-    const body = encodeSendForm('k', 's', {
+    const body = form('k', 's', {
       senderId: 'ACME',
       scheduleSendTime: '2018-01-01 18:00:00',
       content: 'x',
@@ -66,13 +74,47 @@ describe('form encoding', () => {
     assert.equal(doubleUrlEncode('😀é中 '), javaUrlEncode(javaUrlEncode('😀é中 ')));
   });
 
-  it('joins numbers with the encoded comma exactly as encoding the joined list does', () => {
+  it('writes a list of numbers exactly as encoding the joined list does, whatever the list holds', () => {
     const digits = fc.stringMatching(/^[0-9]{0,16}$/);
-    const anyText = fc.string({ unit: fc.constantFrom('1', '2', ',', ' ', '+', 'é', '%'), maxLength: 8 });
+    const anyText = fc.string({ unit: fc.constantFrom('1', '2', ',', ' ', '+', 'é', '%', '&'), maxLength: 8 });
+    const list = fc.array(fc.oneof({ weight: 5, arbitrary: digits }, { weight: 1, arbitrary: anyText }), { maxLength: 20 });
     fc.assert(
-      fc.property(fc.array(fc.oneof({ weight: 5, arbitrary: digits }, { weight: 1, arbitrary: anyText }), { maxLength: 20 }), (list) => joinEncodedMobiles(list) === javaUrlEncode(list.join(','))),
+      fc.property(list, (mobiles) => form('k', 's', { templateId: '7', mobiles, content: 'x' }) === form('k', 's', { templateId: '7', mobile: mobiles.join(','), content: 'x' })),
       { numRuns: 5_000 },
     );
-    assert.equal(joinEncodedMobiles(['447911123456', '8613900000000']), '447911123456%2C8613900000000');
+    assert.equal(form('k', 's', { mobiles: ['447911123456', '8613900000000'] }), 'accesskey=k&secret=s&mobile=447911123456%2C8613900000000');
+    assert.equal(form('k', 's', { mobiles: [] }), 'accesskey=k&secret=s&mobile=');
+  });
+
+  it('writes every field into the buffer as the string encoders give it, for any fields', () => {
+    // The buffer's exact size is computed before anything is written: a length off by one byte
+    // leaves garbage or cuts the last field.
+    const text = fc.string({ unit: fc.oneof(fc.constantFrom(...' +%&=中😀é'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 30 });
+    const optional = (a: fc.Arbitrary<string>) => fc.option(a, { nil: undefined });
+    const fields = fc.record({
+      sign: optional(text),
+      templateId: optional(fc.stringMatching(/^[0-9]{1,6}$/)),
+      mobiles: fc.option(fc.array(fc.stringMatching(/^[0-9]{1,15}$/), { maxLength: 6 }), { nil: undefined }),
+      content: optional(text),
+      data: optional(text),
+      scheduleSendTime: optional(text),
+      senderId: optional(text),
+    });
+    const expected = (k: string, s: string, f: WireFields): string => {
+      let body = `accesskey=${javaUrlEncode(k)}&secret=${javaUrlEncode(s)}`;
+      if (f.sign !== undefined) body += `&sign=${javaUrlEncode(f.sign)}`;
+      if (f.templateId !== undefined) body += `&templateId=${javaUrlEncode(f.templateId)}`;
+      if (f.mobiles !== undefined) body += `&mobile=${javaUrlEncode(f.mobiles.join(','))}`;
+      if (f.content !== undefined) body += `&content=${javaUrlEncode(javaUrlEncode(f.content))}`;
+      if (f.data !== undefined) body += `&data=${javaUrlEncode(javaUrlEncode(f.data))}`;
+      if (f.scheduleSendTime !== undefined) body += `&scheduleSendTime=${javaUrlEncode(f.scheduleSendTime)}`;
+      if (f.senderId !== undefined) body += `&senderId=${javaUrlEncode(f.senderId)}`;
+      return body;
+    };
+    fc.assert(fc.property(text, text, fields, (k, s, f) => form(k, s, f) === expected(k, s, f)), { numRuns: 3_000 });
+  });
+
+  it('writes the account form as the send form starts', () => {
+    assert.equal(encodeAccountForm('k 1', 's&2').toString('latin1'), 'accesskey=k+1&secret=s%262');
   });
 });
