@@ -1,7 +1,7 @@
 import { ResolvedChonrySmsOptions, revealSecret } from './chonry-sms.options';
 import { checkedField, ChonrySmsSendOptionsDto } from './dto';
-import { encodeAccountForm, encodeSendForm, personalizedData, WireFields } from './transport/form-encoding';
-import { joinVariables, PersonalizedMessage, toProviderTime } from './validation';
+import { encodeAccountForm, encodeSendForm, WireFields } from './transport/form-encoding';
+import { PersonalizedMessage, toProviderTime } from './validation';
 
 /** The fields every send shares, with the module's defaults applied. */
 export function commonWireFields(dto: ChonrySmsSendOptionsDto, options: ResolvedChonrySmsOptions): WireFields {
@@ -45,11 +45,10 @@ export function personalizedSendBody(
   messages: readonly PersonalizedMessage[],
 ): Buffer {
   const { credentials } = options;
-  const data = personalizedData(messages.map((m) => [m.mobile, joinVariables(m.variables)] as const));
   return encodeSendForm(credentials.accessKey, revealSecret(credentials), {
     sign: common.sign,
     templateId: common.templateId,
-    data,
+    messages,
     scheduleSendTime: common.scheduleSendTime,
     senderId: common.senderId,
   });

@@ -114,6 +114,25 @@ describe('form encoding', () => {
     fc.assert(fc.property(text, text, fields, (k, s, f) => form(k, s, f) === expected(k, s, f)), { numRuns: 3_000 });
   });
 
+  it('writes personalised messages as data exactly as the JSON text of them, double-encoded, for any text', () => {
+    // Any code unit, lone surrogates, quotes, backslashes and controls included: JSON.stringify's
+    // escapes are the definition, and the writer never builds that text.
+    const unit = fc.oneof(fc.constantFrom(...'"\\\n\t\u0000\u001f\u007f#$ +%&中😀é'), fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)));
+    const text = fc.array(unit, { maxLength: 12 }).map((units) => units.join(''));
+    const message = fc.record({ mobile: fc.oneof(fc.stringMatching(/^[0-9]{1,15}$/), text), variables: fc.array(text, { maxLength: 4 }) });
+    fc.assert(
+      fc.property(fc.array(message, { maxLength: 8 }), (messages) => {
+        const data = personalizedData(messages.map((m) => [m.mobile, m.variables.join('##')] as const));
+        return form('k', 's', { templateId: '7', messages, senderId: 'A' }) === form('k', 's', { templateId: '7', data, senderId: 'A' });
+      }),
+      { numRuns: 5_000 },
+    );
+    assert.equal(
+      form('k', 's', { messages: [{ mobile: '4479', variables: ['a "b"', 'c'] }] }),
+      `accesskey=k&secret=s&data=${doubleUrlEncode('{"4479":"a \\"b\\"##c"}')}`,
+    );
+  });
+
   it('writes the account form as the send form starts', () => {
     assert.equal(encodeAccountForm('k 1', 's&2').toString('latin1'), 'accesskey=k+1&secret=s%262');
   });
