@@ -86,16 +86,22 @@ export function checkMobiles(
     problems.push({ path: field, message: `may contain at most ${max} numbers per request (got ${list.length})` });
     return { value: [], problems };
   }
-  const value: string[] = [];
+  // Most lists are written in the provider's form already: the normalised list is then a copy of
+  // the caller's (taken in one go at the end), and is only built number by number from the first
+  // number that differs or fails.
+  let value: string[] | undefined;
   for (let i = 0; i < list.length; i++) {
     const raw: unknown = list[i];
     // Same verdicts as checkMobile; the element's path is only built when there is a problem.
     const mobile = typeof raw === 'string' ? validMobile(raw) : undefined;
+    if (value === undefined && mobile !== raw) value = list.slice(0, i) as string[];
     if (mobile === undefined) {
       problems.push(checkMobile(raw, `${field}[${i}]`).problem!);
-    } else {
+    } else if (value !== undefined) {
       value.push(mobile);
     }
   }
+  // A copy all the same: a bulk send builds its later requests after the caller may have changed its array.
+  value ??= list.slice() as string[];
   return { value: problems.length > 0 ? value : withoutRepeats(value), problems };
 }

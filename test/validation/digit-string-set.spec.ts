@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import fc from 'fast-check';
 import { checkMobiles } from '../../lib/validation';
-import { DigitStringSet, withoutRepeats } from '../../lib/validation/digit-string-set';
+import { DigitStringSet, PARTITION_FROM, withoutRepeats } from '../../lib/validation/digit-string-set';
 
 const normalisedNumber = fc
   .tuple(fc.constantFrom(...'123456789'), fc.array(fc.constantFrom(...'0123456789'), { maxLength: 14 }))
@@ -54,12 +54,31 @@ describe('DigitStringSet', () => {
         // In the caller's order, and in ascending order of value (the one-pass case).
         for (const l of [list, [...list].sort((a, b) => Number(a) - Number(b))]) {
           const reference = [...new Set(l)];
-          const ours = withoutRepeats(l);
-          assert.deepEqual(ours, reference);
-          assert.equal(ours === l, reference.length === l.length);
+          // The one-table way, and the split-by-hash way long lists take (forced here at any length).
+          for (const ours of [withoutRepeats(l), withoutRepeats(l, 0)]) {
+            assert.deepEqual(ours, reference);
+            assert.equal(ours === l, reference.length === l.length);
+          }
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('withoutRepeats splits a long list into many parts and still keeps exactly the first occurrences', () => {
+    // Past PARTITION_FROM, with hundreds of parts: repeats of values that differ only above 2^32,
+    // only in the last digit, and of every length, placed anywhere, in the caller's order.
+    fc.assert(
+      fc.property(fc.array(normalisedNumber, { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 2 ** 31 }), (seeds, seed) => {
+        let x = seed;
+        const random = () => ((x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+        const base = Array.from({ length: PARTITION_FROM * 2 }, (_, i) => String(100_000_000_000_000 + i * 4_294_967_296 * (1 + (i % 3))).slice(0, 15));
+        const list = [...base, ...seeds];
+        for (let k = 0; k < 2_000; k++) list.splice(Math.floor(random() * list.length), 0, list[Math.floor(random() * list.length)]);
+        const reference = [...new Set(list)];
+        assert.deepEqual(withoutRepeats(list), reference);
+      }),
+      { numRuns: 5 },
     );
   });
 });
