@@ -31,25 +31,21 @@ export type BeginOutcome = { go: true } | { go: false; waitMs: number } | { done
 
 // Per job, a state in the campaign's `jobs` hash: absent → 'started:<run>' (just before the
 // request) → 'sent' | 'failed'. A job found started by another run was cut off after its request
-// may have gone out: it becomes an `unknown` failure instead of being sent twice. The same run
-// asking again (its first answer lost to a Redis outage) gets its go again.
+// may have gone out: BEGIN says so and CUT_OFF records it as an `unknown` failure instead of
+// sending it twice (two steps, so that the job's recipients are only written to Redis in that rare
+// case, not with every attempt to take a slot). The same run asking again (its first answer lost to
+// a Redis outage) gets its go again.
 const BEGIN = `
 local state = redis.call('HGET', KEYS[1], ARGV[1])
 if state == 'sent' or state == 'failed' then return {'finished', 0} end
-local ttl = tonumber(ARGV[8])
-if state == 'started:' .. ARGV[7] then return {'go', 0} end
-if state and string.sub(state, 1, 7) == 'started' then
-  redis.call('HSET', KEYS[1], ARGV[1], 'failed')
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-  redis.call('HINCRBY', KEYS[3], 'failed', ARGV[2])
-  redis.call('PEXPIRE', KEYS[2], ttl)
-  return {'unknown', 0}
-end
-local max = tonumber(ARGV[4])
+local ttl = tonumber(ARGV[6])
+if state == 'started:' .. ARGV[5] then return {'go', 0} end
+if state and string.sub(state, 1, 7) == 'started' then return {'cut-off', 0} end
+local max = tonumber(ARGV[2])
 if max > 0 then
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local duration = tonumber(ARGV[5])
+  local duration = tonumber(ARGV[3])
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - duration)
   if redis.call('ZCARD', KEYS[4]) >= max then
     local oldest = tonumber(redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')[2])
@@ -57,12 +53,25 @@ if max > 0 then
     if redis.call('ZCOUNT', KEYS[4], '(' .. now, '+inf') > 0 and wait > 100 then wait = 100 end
     return {'wait', wait}
   end
-  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[6]), ARGV[7])
-  redis.call('PEXPIRE', KEYS[4], duration + tonumber(ARGV[6]) + 60000)
+  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[4]), ARGV[5])
+  redis.call('PEXPIRE', KEYS[4], duration + tonumber(ARGV[4]) + 60000)
 end
-redis.call('HSET', KEYS[1], ARGV[1], 'started:' .. ARGV[7])
+redis.call('HSET', KEYS[1], ARGV[1], 'started:' .. ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ttl)
 return {'go', 0}
+`;
+
+// The second step of a cut-off job: recorded as failed, delivery unknown, if it is still started by
+// another run; 'again' when that run settled it in between (BEGIN is then asked again).
+const CUT_OFF = `
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if state == 'sent' or state == 'failed' then return 'finished' end
+if not state or string.sub(state, 1, 7) ~= 'started' or state == 'started:' .. ARGV[5] then return 'again' end
+redis.call('HSET', KEYS[1], ARGV[1], 'failed')
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('HINCRBY', KEYS[3], 'failed', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]))
+return 'unknown'
 `;
 
 const SENT = `
@@ -203,26 +212,29 @@ export class CampaignStore {
     unknownReason: string,
   ): Promise<BeginOutcome> {
     const k = this.keys(data.campaignId);
-    const failure: ChonrySmsCampaignFailure = { mobiles: recipients, delivery: 'unknown', reason: unknownReason };
-    const [status, wait] = (await this.redis.eval(
-      BEGIN,
-      4,
-      k.jobs,
-      k.failures,
-      k.campaign,
-      this.rateKey(data.account),
-      data.index,
-      recipients.length,
-      JSON.stringify(failure),
-      limiter?.max ?? 0,
-      limiter?.duration ?? 0,
-      slot.inFlightMs,
-      slot.member,
-      this.ttlMs,
-    )) as [string, number];
-    if (status === 'go') return { go: true };
-    if (status === 'wait') return { go: false, waitMs: Math.max(1, Number(wait)) };
-    return { done: status === 'unknown' ? 'unknown' : 'already-finished' };
+    for (;;) {
+      const [status, wait] = (await this.redis.eval(
+        BEGIN,
+        4,
+        k.jobs,
+        k.failures,
+        k.campaign,
+        this.rateKey(data.account),
+        data.index,
+        limiter?.max ?? 0,
+        limiter?.duration ?? 0,
+        slot.inFlightMs,
+        slot.member,
+        this.ttlMs,
+      )) as [string, number];
+      if (status === 'go') return { go: true };
+      if (status === 'wait') return { go: false, waitMs: Math.max(1, Number(wait)) };
+      if (status === 'finished') return { done: 'already-finished' };
+      // Cut off: its recipients go to Redis now, and only now.
+      const failure: ChonrySmsCampaignFailure = { mobiles: recipients, delivery: 'unknown', reason: unknownReason };
+      const verdict = (await this.redis.eval(CUT_OFF, 3, k.jobs, k.failures, k.campaign, data.index, recipients.length, JSON.stringify(failure), this.ttlMs, slot.member)) as string;
+      if (verdict !== 'again') return { done: verdict === 'unknown' ? 'unknown' : 'already-finished' };
+    }
   }
 
   /** Dates a rate-limit slot at the end of its request (which arrived no later than now). */
