@@ -135,34 +135,53 @@ function repeatsByTable(list: string[]): Uint8Array | undefined {
   return repeats;
 }
 
-/** `repeatsByTable`'s answer, the list split by hash into parts that are checked one at a time. */
+/**
+ * `repeatsByTable`'s answer, the list split by hash into parts that are checked one at a time. Each
+ * pass is a function of its own: V8 compiles a long loop while it runs (on-stack replacement), and
+ * one function of several loops kept falling back to the interpreter at the next loop, which boxed
+ * every number (about 2.5 times slower for a million).
+ */
 function repeatsByParts(list: string[]): Uint8Array | undefined {
   const n = list.length;
   let parts = 1;
   while (parts * PART_SIZE < n) parts *= 2;
+  // A number's part is its hash's top bits (none when there is one part).
   const partShift = 32 - Math.log2(parts);
-  // Each number's value and hash, and how many fall in each part (the part is the hash's top bits).
   const values = new Float64Array(n);
   const hashes = new Int32Array(n);
   const starts = new Uint32Array(parts + 1);
-  for (let i = 0; i < n; i++) {
+  measure(list, values, hashes, starts, partShift);
+  for (let p = 0; p < parts; p++) starts[p + 1] += starts[p];
+  const order = new Uint32Array(n);
+  const grouped = new Float64Array(n);
+  group(values, hashes, starts, partShift, order, grouped);
+  return markRepeats(hashes, starts, order, grouped);
+}
+
+/** Each number's value and hash, and how many fall in each part (counted at `starts[part + 1]`). */
+function measure(list: string[], values: Float64Array, hashes: Int32Array, starts: Uint32Array, partShift: number): void {
+  for (let i = 0; i < list.length; i++) {
     const value = valueOf(list[i]);
-    values[i] = value;
     const hash = hashOfValue(value);
+    values[i] = value;
     hashes[i] = hash;
     starts[partShift === 32 ? 1 : (hash >>> partShift) + 1]++;
   }
-  for (let p = 0; p < parts; p++) starts[p + 1] += starts[p];
-  // The numbers grouped by part, each part in the list's order (so a first occurrence comes first).
-  const at = starts.slice(0, parts);
-  const order = new Uint32Array(n);
-  const grouped = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const p = partShift === 32 ? 0 : hashes[i] >>> partShift;
-    const j = at[p]++;
+}
+
+/** The numbers grouped by part, each part in the list's order (so a first occurrence comes first). */
+function group(values: Float64Array, hashes: Int32Array, starts: Uint32Array, partShift: number, order: Uint32Array, grouped: Float64Array): void {
+  const at = starts.slice(0, starts.length - 1);
+  for (let i = 0; i < values.length; i++) {
+    const j = at[partShift === 32 ? 0 : hashes[i] >>> partShift]++;
     order[j] = i;
     grouped[j] = values[i];
   }
+}
+
+/** Each part through one small table, in turn: 1 at the index of every repeat, or undefined if none. */
+function markRepeats(hashes: Int32Array, starts: Uint32Array, order: Uint32Array, grouped: Float64Array): Uint8Array | undefined {
+  const parts = starts.length - 1;
   let largest = 0;
   for (let p = 0; p < parts; p++) largest = Math.max(largest, starts[p + 1] - starts[p]);
   let capacity = 16;
@@ -172,27 +191,37 @@ function repeatsByParts(list: string[]): Uint8Array | undefined {
   for (let p = 0; p < parts; p++) {
     const from = starts[p];
     const to = starts[p + 1];
-    let mask = 16;
-    while (mask < (to - from) * 2) mask *= 2;
-    mask -= 1;
-    table.fill(0, 0, mask + 1);
-    for (let j = from; j < to; j++) {
-      const value = grouped[j];
-      let slot = hashes[order[j]] & mask;
-      for (;;) {
-        const v = table[slot];
-        if (v === 0) {
-          table[slot] = value;
-          break;
-        }
-        if (v === value) {
-          repeats ??= new Uint8Array(n);
-          repeats[order[j]] = 1;
-          break;
-        }
-        slot = (slot + 1) & mask;
-      }
-    }
+    let size = 16;
+    while (size < (to - from) * 2) size *= 2;
+    table.fill(0, 0, size);
+    const first = firstRepeatInPart(hashes, order, grouped, from, to, table, size - 1);
+    if (first < 0) continue;
+    repeats ??= new Uint8Array(grouped.length);
+    markPart(hashes, order, grouped, first, to, table, size - 1, repeats);
   }
   return repeats;
+}
+
+/** Adds the part's numbers to the (empty) table until one is there already; its position, or -1. */
+function firstRepeatInPart(hashes: Int32Array, order: Uint32Array, grouped: Float64Array, from: number, to: number, table: Float64Array, mask: number): number {
+  for (let j = from; j < to; j++) if (!addValue(table, mask, grouped[j], hashes[order[j]])) return j;
+  return -1;
+}
+
+/** Goes on from the part's first repeat, marking it and every later one. */
+function markPart(hashes: Int32Array, order: Uint32Array, grouped: Float64Array, from: number, to: number, table: Float64Array, mask: number, repeats: Uint8Array): void {
+  repeats[order[from]] = 1;
+  for (let j = from + 1; j < to; j++) if (!addValue(table, mask, grouped[j], hashes[order[j]])) repeats[order[j]] = 1;
+}
+
+/** Open addressing: adds `value`; false when it was there already. */
+function addValue(table: Float64Array, mask: number, value: number, hash: number): boolean {
+  for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+    const v = table[slot];
+    if (v === value) return false;
+    if (v === 0) {
+      table[slot] = value;
+      return true;
+    }
+  }
 }
