@@ -20,7 +20,7 @@ import {
 import { chonrySmsLoggerContext } from './chonry-sms.logger';
 import type { ResolvedChonrySmsOptions } from './chonry-sms.options';
 import { accountBody, commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from './chonry-sms.request';
-import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from './dto';
+import { QueuedSendPersonalizedSmsDto, QueuedSendSmsDto, SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from './dto';
 import { ChonrySmsApiError, ChonrySmsDeliveryReportsError, ChonrySmsError } from './errors';
 import { withAccount } from './errors/with-account';
 import type { ChonrySmsBulkOptions, ChonrySmsBulkResult, SendSmsResult } from './interfaces';
@@ -31,9 +31,12 @@ import { ChonrySmsTransport } from './transport/chonry-sms.transport';
 import { joinVariables, MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, PersonalizedMessage } from './validation';
 
 /**
- * For the queue worker only (not exported from any entry point): validates and encodes a job's
- * send before the worker takes its rate-limit slot, so the slot holds only the request. The send is
- * one request with no in-process retries: BullMQ's retry rules and its slot are the only ones.
+ * For the queue worker only (not exported from any entry point): checks and encodes a job's send
+ * before the worker takes its rate-limit slot, so the slot holds only the request. The send is one
+ * request with no in-process retries: BullMQ's retry rules and its slot are the only ones. With
+ * `queued`, the recipients were validated in full at enqueue and only their shape is checked
+ * (`QueuedSendSmsDto`): a 50,000-number job is then encoded in a few ms instead of validated again,
+ * which held the worker's event loop, and so the timers of its other jobs waiting for a slot.
  */
 export const PREPARE_ONCE = Symbol('chonry-sms:prepare-once');
 
@@ -78,10 +81,13 @@ export class ChonrySmsService {
   }
 
   /** @internal See `PREPARE_ONCE`. Throws the validation error (naming the account) at once. */
-  [PREPARE_ONCE](input: SendSmsDto | SendPersonalizedSmsDto): PreparedSend {
+  [PREPARE_ONCE](input: SendSmsDto | SendPersonalizedSmsDto, queued = false): PreparedSend {
     let encoded: EncodedSend;
     try {
-      encoded = 'messages' in input ? this.encodePersonal(input) : this.encodePlain(input);
+      encoded =
+        'messages' in input
+          ? this.encodePersonal(input, queued ? QueuedSendPersonalizedSmsDto : SendPersonalizedSmsDto)
+          : this.encodePlain(input, queued ? QueuedSendSmsDto : SendSmsDto);
     } catch (err) {
       throw err instanceof ChonrySmsError ? withAccount(err, this.options.account) : err;
     }
@@ -98,14 +104,14 @@ export class ChonrySmsService {
     return this.dispatch(body, recipients, retry, operation);
   }
 
-  private encodePlain(input: SendSmsDto): EncodedSend {
-    const dto = validateInput(SendSmsDto, input);
+  private encodePlain(input: SendSmsDto, as: typeof SendSmsDto | typeof QueuedSendSmsDto = SendSmsDto): EncodedSend {
+    const dto = validateInput<SendSmsDto>(as, input);
     const mobiles = normalizedField<string[]>(dto, 'mobiles');
     return { body: plainSendBody(this.options, commonWireFields(dto, this.options), mobiles, joinVariables(dto.variables)), recipients: mobiles.length, operation: 'send' };
   }
 
-  private encodePersonal(input: SendPersonalizedSmsDto): EncodedSend {
-    const dto = validateInput(SendPersonalizedSmsDto, input);
+  private encodePersonal(input: SendPersonalizedSmsDto, as: typeof SendPersonalizedSmsDto | typeof QueuedSendPersonalizedSmsDto = SendPersonalizedSmsDto): EncodedSend {
+    const dto = validateInput<SendPersonalizedSmsDto>(as, input);
     const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
     return { body: personalizedSendBody(this.options, commonWireFields(dto, this.options), messages), recipients: messages.length, operation: 'sendPersonalized' };
   }

@@ -3,6 +3,8 @@ import {
   Checked,
   checkMessages,
   checkMobiles,
+  checkQueuedMessages,
+  checkQueuedMobiles,
   checkVariables,
   Problem,
   scheduleTimeProblem,
@@ -61,6 +63,16 @@ function scalar(problemOf: (value: unknown) => string | undefined) {
 /** 1..`max` phone numbers, each valid in its country's numbering plan. */
 export function IsChonryMobiles(max?: number, options?: ValidationOptions): PropertyDecorator {
   return fieldDecorator('isChonryMobiles', (v, p) => checkMobiles(v, p, max), options);
+}
+
+/** @internal A queued job's recipients: validated at enqueue, only their shape checked when sent. */
+export function IsQueuedMobiles(): PropertyDecorator {
+  return fieldDecorator('isQueuedMobiles', (v, p) => checkQueuedMobiles(v, p));
+}
+
+/** @internal A queued job's personalised messages: validated at enqueue, only their shape checked when sent. */
+export function IsQueuedMessages(): PropertyDecorator {
+  return fieldDecorator('isQueuedMessages', (v, p) => checkQueuedMessages(v, p));
 }
 
 /** 1..`max` `{ mobile, variables }` with unique, valid mobiles. */

@@ -126,10 +126,11 @@ export class ChonrySmsQueueWorker implements OnApplicationBootstrap, OnModuleDes
       // Refused at enqueue in the producing process; this worker's application lacks the account.
       return this.failed(job, mobiles, new ChonrySmsConfigError('account', `'${data.account}' has no ChonrySmsModule registration in this worker's application: nothing was sent`));
     }
-    // Validated and encoded before the rate-limit slot is taken: the slot holds only the request.
+    // Checked and encoded before the rate-limit slot is taken: the slot holds only the request. The
+    // recipients were validated in full at enqueue; here only their shape is checked.
     let prepared: PreparedSend;
     try {
-      prepared = sender.sms[PREPARE_ONCE](jobInput(data));
+      prepared = sender.sms[PREPARE_ONCE](jobInput(data), true);
     } catch (err) {
       return this.failed(job, mobiles, err);
     }

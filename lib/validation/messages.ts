@@ -1,5 +1,5 @@
 import { DigitStringSet } from './digit-string-set';
-import { checkMobile, MAX_MESSAGES_PER_REQUEST, validMobile } from './mobile';
+import { checkMobile, isNormalizedShape, MAX_MESSAGES_PER_REQUEST, validMobile } from './mobile';
 import { Checked, describeType, Problem } from './problem';
 import { checkVariables, variableProblem } from './variables';
 
@@ -83,3 +83,28 @@ export function checkMessages(
   }
   return { value: problems.length ? [] : value, problems };
 }
+
+/**
+ * A queued job's personalised messages, which `checkMessages` normalised and de-duplicated at
+ * enqueue: checked again only for their shape (`{ mobile, variables }`, a mobile of 1–15 digits)
+ * and their variables (what the provider splits on must still not be in them), not each mobile
+ * against its numbering plan.
+ */
+export function checkQueuedMessages(list: unknown, field = 'messages', max = MAX_MESSAGES_PER_REQUEST): Checked<PersonalizedMessage[]> {
+  if (!Array.isArray(list) || list.length === 0 || list.length > max) {
+    return { value: [], problems: [{ path: field, message: `must be an array of 1 to ${max} messages (a queued job is checked only for its shape)` }] };
+  }
+  for (let i = 0; i < list.length; i++) {
+    const item: unknown = list[i];
+    const ok =
+      typeof item === 'object' && item !== null && !Array.isArray(item) &&
+      Object.keys(item).length === 2 &&
+      isNormalizedShape((item as PersonalizedMessage).mobile) &&
+      Array.isArray((item as PersonalizedMessage).variables) &&
+      (item as PersonalizedMessage).variables.length > 0 &&
+      (item as PersonalizedMessage).variables.every((v) => variableProblem(v) === undefined);
+    if (!ok) return { value: [], problems: [{ path: `${field}[${i}]`, message: 'is not a { mobile, variables } message as it was queued; the job was changed after it was queued' }] };
+  }
+  return { value: list as PersonalizedMessage[], problems: [] };
+}
+

@@ -105,3 +105,32 @@ export function checkMobiles(
   value ??= list.slice() as string[];
   return { value: problems.length > 0 ? value : withoutRepeats(value), problems };
 }
+
+/** Whether `s` has the shape of a normalised number: 1–15 ASCII digits, the first not 0. */
+export function isNormalizedShape(s: unknown): boolean {
+  if (typeof s !== 'string' || s.length === 0 || s.length > E164_MAX_DIGITS) return false;
+  const first = s.charCodeAt(0);
+  if (first < 49 || first > 57) return false;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * A queued job's recipients, which `checkMobiles` normalised and de-duplicated at enqueue (across
+ * the whole campaign): only their shape is checked again when the job is sent, 1..max numbers of
+ * 1–15 digits, not each number against its numbering plan. Bytes that are not such a list (a
+ * changed or corrupt job) are refused as invalid input before anything is sent.
+ */
+export function checkQueuedMobiles(list: unknown, field = 'mobiles', max = MAX_MOBILES_PER_REQUEST): Checked<string[]> {
+  if (!Array.isArray(list) || list.length === 0 || list.length > max) {
+    return { value: [], problems: [{ path: field, message: `must be an array of 1 to ${max} normalised numbers (a queued job is checked only for its shape)` }] };
+  }
+  for (let i = 0; i < list.length; i++) {
+    if (!isNormalizedShape(list[i])) return { value: [], problems: [{ path: `${field}[${i}]`, message: `${echo(list[i])} is not a normalised number (1–15 digits); the job was changed after it was queued` }] };
+  }
+  return { value: list as string[], problems: [] };
+}
+

@@ -91,6 +91,28 @@ skipIf(skip, describe)('ChonrySmsQueue against a real Redis', () => {
     assert.ok(completed.every((e) => e.campaignId === campaignId));
   });
 
+  it('checks a job again for its shape before sending: a job changed in Redis after enqueue is refused, not sent', async () => {
+    sandbox.reset();
+    const queueName = `changed-${queues}`;
+    const { app: producer, queue } = await queueApp({ workers: false, queueName, batchSize: 2 });
+    const bull = producer.get<Queue>(getQueueToken(queueName));
+    const { campaignId } = await queue.enqueue({ mobiles: mobiles(6), variables: ['x'] });
+    // Three jobs: one left alone, one with a recipient that is no longer digits (it would put its own
+    // field into the form), one with a variable that the provider would split.
+    const number = await bull.getJob(`${campaignId}-1`);
+    await number!.updateData({ ...number!.data, mobiles: ['8613900000002', '1&templateId=9'] });
+    const variable = await bull.getJob(`${campaignId}-2`);
+    await variable!.updateData({ ...variable!.data, variables: ['a##b'] });
+    await queueApp({ queueName, batchSize: 2 });
+    const campaign = await settled(queue, campaignId, 20_000);
+    assert.deepEqual([campaign.sent, campaign.failed], [2, 4]);
+    assert.equal(sandbox.requests.length, 1);
+    const reasons = campaign.failures.map((f) => `${f.delivery}: ${f.reason}`).sort();
+    assert.equal(reasons.length, 2);
+    assert.match(reasons[0], /^not-sent: .*mobiles\[1\].*not a normalised number/);
+    assert.match(reasons[1], /^not-sent: .*variables\[0\]/);
+  });
+
   it('queues personalised messages of any size in requests of at most 10,000', async () => {
     sandbox.reset();
     const { queue } = await queueApp({ concurrency: 2 });
