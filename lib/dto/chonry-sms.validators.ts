@@ -25,12 +25,44 @@ export function checkedField<T>(object: object, property: string): Checked<T> | 
   return results.get(object)?.get(property) as Checked<T> | undefined;
 }
 
+function record(object: object, property: string, checked: Checked<unknown>): void {
+  let byProperty = results.get(object);
+  if (!byProperty) results.set(object, (byProperty = new Map()));
+  byProperty.set(property, checked);
+}
+
+// Each decorated property's check, by the class that declares it: `validateInput` runs them itself
+// for the module's own DTOs (the same checks, without class-validator's machinery per call).
+const declaredChecks = new WeakMap<object, Map<string, { name: string; check: (value: unknown, property: string) => Checked<unknown> }>>();
+
+/**
+ * @internal The check a `fieldDecorator` put on `property` of `cls` or a class it extends, with the
+ * decorator's name, or undefined.
+ */
+export function fieldCheckOf(cls: object, property: string): { name: string; check: (value: unknown, property: string) => Checked<unknown> } | undefined {
+  for (let c: object | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const found = declaredChecks.get(c)?.get(property);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** @internal Runs a property's check as its decorator does, keeping the result for `checkedField`. */
+export function runFieldCheck(object: object, property: string, check: (value: unknown, property: string) => Checked<unknown>): Checked<unknown> {
+  const checked = check((object as Record<string, unknown>)[property], property);
+  record(object, property, checked);
+  return checked;
+}
+
 function fieldDecorator(
   name: string,
   check: (value: unknown, property: string) => Checked<unknown>,
   validationOptions?: ValidationOptions,
 ): PropertyDecorator {
   return (target: object, propertyName: string | symbol) => {
+    let declared = declaredChecks.get(target.constructor);
+    if (!declared) declaredChecks.set(target.constructor, (declared = new Map()));
+    declared.set(propertyName as string, { name, check });
     registerDecorator({
       name,
       target: target.constructor,
@@ -39,9 +71,7 @@ function fieldDecorator(
       validator: {
         validate(value: unknown, args: ValidationArguments): boolean {
           const checked = check(value, args.property);
-          let byProperty = results.get(args.object);
-          if (!byProperty) results.set(args.object, (byProperty = new Map()));
-          byProperty.set(args.property, checked);
+          record(args.object, args.property, checked);
           return checked.problems.length === 0;
         },
         defaultMessage(args: ValidationArguments): string {

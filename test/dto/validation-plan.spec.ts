@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  ChonrySmsValidationError,
+  SendBulkSmsDto,
+  SendPersonalizedBulkSmsDto,
+  SendPersonalizedSmsDto,
+  SendSmsDto,
+} from '../../lib';
+import { checkedField, QueuedSendPersonalizedSmsDto, QueuedSendSmsDto, validateInput, validateWithClassValidator } from '../../lib/dto';
+
+// validateInput runs the module's own checks for its own DTOs without class-validator's per-call
+// machinery; class-validator with the same options is the definition it must give the same verdicts as.
+describe('validateInput without class-validator per call', () => {
+  const value = fc.oneof(
+    fc.constantFrom(undefined, null, '', 'x', '100', '【Acme】', 'a##b', 0, 7, true, [], {}, new Date('2030-01-01T00:00:00Z'), new Date(Number.NaN)),
+    fc.constantFrom('2030-01-01 08:00:00', '2030-02-30 08:00:00', 'tomorrow'),
+    fc.array(fc.constantFrom('+44 7911 123456', '8613900000001', '8613900000001', '07911 123456', 'x', '', 5), { maxLength: 4 }),
+    fc.array(fc.constantFrom('a', 'b c', '', 'a##b', '#a', 3), { maxLength: 3 }),
+    fc.array(
+      fc.oneof(
+        fc.record({ mobile: fc.constantFrom('+44 7911 123456', '8613900000001', 'bad'), variables: fc.array(fc.constantFrom('a', '', 'x##y'), { maxLength: 2 }) }),
+        fc.constantFrom(null, 'x', { mobile: '8613900000001', variables: ['a'], extra: 1 }),
+      ),
+      { maxLength: 3 },
+    ),
+  );
+  const keys = fc.constantFrom('mobiles', 'variables', 'messages', 'templateId', 'sign', 'senderId', 'scheduleSendTime', 'templateID', 'extra');
+  const input = fc.dictionary(keys, value, { maxKeys: 6 });
+  const classes = [SendSmsDto, SendBulkSmsDto, SendPersonalizedSmsDto, SendPersonalizedBulkSmsDto, QueuedSendSmsDto, QueuedSendPersonalizedSmsDto];
+
+  it('gives the same problems, in the same order, as class-validator, and keeps the normalised fields', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...classes), input, (cls, raw) => {
+        const expected = validateWithClassValidator(cls as never, raw);
+        let problems: readonly unknown[] = [];
+        try {
+          const dto = validateInput(cls as never, raw) as object;
+          const field = 'messages' in dto ? 'messages' : 'mobiles';
+          // What the service sends is the normalised value the check kept.
+          assert.ok(checkedField(dto, field), `no kept value for ${field}`);
+        } catch (err) {
+          assert.ok(err instanceof ChonrySmsValidationError, String(err));
+          problems = err.problems;
+        }
+        assert.deepEqual(problems, expected);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+});
