@@ -87,7 +87,10 @@ const plans = new WeakMap<object, ValidationPlan | null>();
  * null or undefined, else its check. Built once per class from class-validator's own metadata; any
  * other rule, or a rule with options (groups, each, messages), leaves the class to class-validator.
  * The module's DTOs all qualify, which spares every call class-validator's per-call machinery (about
- * a tenth of a small send's CPU). A property test holds the two ways to the same verdicts.
+ * a tenth of a small send's CPU). A property test holds the two ways to the same verdicts, with one
+ * intended difference: class-validator's whitelist looks keys up on a plain object, so it takes
+ * `hasOwnProperty`, `isPrototypeOf` and other names of `Object.prototype` for known fields; the plan
+ * refuses them as unknown, like any other.
  */
 function planOf(cls: object): ValidationPlan | undefined {
   let plan = plans.get(cls);
@@ -157,8 +160,11 @@ export function validateInput<T extends object>(cls: Type<T>, input: unknown): T
     }
     // A shallow copy onto the DTO class: these DTOs declare no transformations, and class-transformer
     // would deep-copy every array element (10,000 message objects) before class-validator runs.
-    dto = input instanceof cls ? input : Object.assign(new cls(), input);
-    const plan = planOf(cls);
+    const copied = !(input instanceof cls);
+    dto = copied ? Object.assign(new cls(), input) : input;
+    // Only a fresh copy (plain data properties of exactly `cls`) takes the plan: an instance of
+    // `cls` may be a subclass with rules of its own, or a proxy whose reads change.
+    const plan = copied ? planOf(cls) : undefined;
     if (plan) {
       const problems = runPlan(plan, dto);
       if (problems.length > 0) throw new ChonrySmsValidationError(problems);

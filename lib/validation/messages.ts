@@ -16,12 +16,14 @@ function wellFormedMessage(item: unknown): PersonalizedMessage | undefined {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
   const o = item as Record<string, unknown>;
   for (const key in o) if (key !== 'mobile' && key !== 'variables') return undefined;
-  const { mobile: rawMobile, variables } = o;
-  if (typeof rawMobile !== 'string' || !Array.isArray(variables) || variables.length === 0) return undefined;
-  for (const v of variables as unknown[]) if (variableProblem(v) !== undefined) return undefined;
+  const { mobile: rawMobile, variables: rawVariables } = o;
+  if (typeof rawMobile !== 'string' || !Array.isArray(rawVariables) || rawVariables.length === 0) return undefined;
+  // A copy, checked and kept (one read per element): a bulk send builds its later requests after
+  // the caller may have changed its own arrays.
+  const variables = (rawVariables as unknown[]).slice();
+  for (const v of variables) if (variableProblem(v) !== undefined) return undefined;
   const mobile = validMobile(rawMobile);
-  // A copy: a bulk send builds its later requests after the caller may have changed its own arrays.
-  return mobile === undefined ? undefined : { mobile, variables: (variables as string[]).slice() };
+  return mobile === undefined ? undefined : { mobile, variables: variables as string[] };
 }
 
 /**
@@ -94,17 +96,20 @@ export function checkQueuedMessages(list: unknown, field = 'messages', max = MAX
   if (!Array.isArray(list) || list.length === 0 || list.length > max) {
     return { value: [], problems: [{ path: field, message: `must be an array of 1 to ${max} messages (a queued job is checked only for its shape)` }] };
   }
+  const changed = (i: number, what: string): Checked<PersonalizedMessage[]> => ({ value: [], problems: [{ path: `${field}[${i}]`, message: `${what}; the job was changed after it was queued` }] });
+  const value: PersonalizedMessage[] = [];
+  const seen = new DigitStringSet(list.length);
   for (let i = 0; i < list.length; i++) {
     const item: unknown = list[i];
-    const ok =
-      typeof item === 'object' && item !== null && !Array.isArray(item) &&
-      Object.keys(item).length === 2 &&
-      isNormalizedShape((item as PersonalizedMessage).mobile) &&
-      Array.isArray((item as PersonalizedMessage).variables) &&
-      (item as PersonalizedMessage).variables.length > 0 &&
-      (item as PersonalizedMessage).variables.every((v) => variableProblem(v) === undefined);
-    if (!ok) return { value: [], problems: [{ path: `${field}[${i}]`, message: 'is not a { mobile, variables } message as it was queued; the job was changed after it was queued' }] };
+    if (typeof item !== 'object' || item === null || Array.isArray(item) || Object.keys(item).length !== 2) return changed(i, 'is not a { mobile, variables } message');
+    // One read of each field, and a copy of the variables that is both checked and sent.
+    const { mobile, variables: rawVariables } = item as Record<string, unknown>;
+    const variables = Array.isArray(rawVariables) ? (rawVariables as unknown[]).slice() : undefined;
+    if (!isNormalizedShape(mobile) || !variables || variables.length === 0 || !variables.every((v) => variableProblem(v) === undefined)) {
+      return changed(i, 'is not a { mobile, variables } message as it was queued');
+    }
+    if (!seen.add(mobile as string)) return changed(i, 'repeats a mobile');
+    value.push({ mobile: mobile as string, variables: variables as string[] });
   }
-  return { value: list as PersonalizedMessage[], problems: [] };
+  return { value, problems: [] };
 }
-

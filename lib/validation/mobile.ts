@@ -86,24 +86,20 @@ export function checkMobiles(
     problems.push({ path: field, message: `may contain at most ${max} numbers per request (got ${list.length})` });
     return { value: [], problems };
   }
-  // Most lists are written in the provider's form already: the normalised list is then a copy of
-  // the caller's (taken in one go at the end), and is only built number by number from the first
-  // number that differs or fails.
-  let value: string[] | undefined;
-  for (let i = 0; i < list.length; i++) {
-    const raw: unknown = list[i];
+  // One read of each element (a getter or proxy cannot show the check one number and the request
+  // another): the list is copied once, checked in the copy, and the copy holds the normalised
+  // numbers. Never the caller's array: a bulk send builds later requests after it may have changed.
+  const value = list.slice() as unknown[];
+  let kept = 0;
+  for (let i = 0; i < value.length; i++) {
+    const raw = value[i];
     // Same verdicts as checkMobile; the element's path is only built when there is a problem.
     const mobile = typeof raw === 'string' ? validMobile(raw) : undefined;
-    if (value === undefined && mobile !== raw) value = list.slice(0, i) as string[];
-    if (mobile === undefined) {
-      problems.push(checkMobile(raw, `${field}[${i}]`).problem!);
-    } else if (value !== undefined) {
-      value.push(mobile);
-    }
+    if (mobile === undefined) problems.push(checkMobile(raw, `${field}[${i}]`).problem!);
+    else value[kept++] = mobile;
   }
-  // A copy all the same: a bulk send builds its later requests after the caller may have changed its array.
-  value ??= list.slice() as string[];
-  return { value: problems.length > 0 ? value : withoutRepeats(value), problems };
+  value.length = kept;
+  return { value: problems.length > 0 ? (value as string[]) : withoutRepeats(value as string[]), problems };
 }
 
 /** Whether `s` has the shape of a normalised number: 1–15 ASCII digits, the first not 0. */
@@ -128,9 +124,12 @@ export function checkQueuedMobiles(list: unknown, field = 'mobiles', max = MAX_M
   if (!Array.isArray(list) || list.length === 0 || list.length > max) {
     return { value: [], problems: [{ path: field, message: `must be an array of 1 to ${max} normalised numbers (a queued job is checked only for its shape)` }] };
   }
-  for (let i = 0; i < list.length; i++) {
-    if (!isNormalizedShape(list[i])) return { value: [], problems: [{ path: `${field}[${i}]`, message: `${echo(list[i])} is not a normalised number (1–15 digits); the job was changed after it was queued` }] };
+  const copy = list.slice() as unknown[]; // one read per element
+  for (let i = 0; i < copy.length; i++) {
+    if (!isNormalizedShape(copy[i])) return { value: [], problems: [{ path: `${field}[${i}]`, message: `${echo(copy[i])} is not a normalised number (1–15 digits); the job was changed after it was queued` }] };
   }
-  return { value: list as string[], problems: [] };
+  // Enqueue removed every repeat; one here means the job was changed (it would be sent twice).
+  if (withoutRepeats(copy as string[]) !== copy) return { value: [], problems: [{ path: field, message: 'repeats a number; the job was changed after it was queued' }] };
+  return { value: copy as string[], problems: [] };
 }
 

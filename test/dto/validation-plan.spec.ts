@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import fc from 'fast-check';
+import { IsChonryMobiles } from '../../lib';
 import {
   ChonrySmsValidationError,
   SendBulkSmsDto,
@@ -48,5 +49,59 @@ describe('validateInput without class-validator per call', () => {
       }),
       { numRuns: 3_000 },
     );
+  });
+});
+
+describe('validateInput reads the input once, and checks an instance by its own class', () => {
+  // A getter that shows the check a valid value and then something else.
+  const changing = <T>(first: T, later: T, reads = 1) => {
+    let n = 0;
+    return { get: () => (n++ < reads ? first : later), enumerable: true, configurable: true };
+  };
+
+  it('keeps only what it checked, whatever a getter answers on a later read: refused, or the checked values', () => {
+    // However many reads the getter answers honestly, what is kept for the request was checked.
+    for (let reads = 0; reads <= 4; reads++) {
+      const list = ['447911123456', '447911123457'];
+      Object.defineProperty(list, 0, changing('447911123456', 'evil&secret=1', reads));
+      const variables = ['x'];
+      Object.defineProperty(variables, 0, changing('x', 'x##y', reads));
+      for (const [cls, input, kept] of [
+        [SendSmsDto, { mobiles: list, variables: ['a'] }, (dto: object) => checkedField<string[]>(dto, 'mobiles')?.value],
+        [SendPersonalizedSmsDto, { messages: [{ mobile: '447911123456', variables }] }, (dto: object) => checkedField<{ variables: string[] }[]>(dto, 'messages')?.value.map((m) => m.variables)],
+      ] as const) {
+        let value: unknown;
+        try {
+          value = kept(validateInput(cls as never, input) as object);
+        } catch (err) {
+          assert.ok(err instanceof ChonrySmsValidationError, String(err));
+          continue;
+        }
+        assert.ok(!JSON.stringify(value).includes('evil') && !JSON.stringify(value).includes('##'), `${reads} honest reads: kept ${JSON.stringify(value)}`);
+      }
+    }
+  });
+
+  it('checks a subclass instance by its own rules, as class-validator does', () => {
+    class OneNumber extends SendSmsDto {
+      @IsChonryMobiles(1)
+      declare mobiles: string[];
+    }
+    const input = Object.assign(new OneNumber(), { mobiles: ['447911123456', '447911123457'], variables: ['a'] });
+    const err = (() => {
+      try {
+        validateInput(SendSmsDto, input);
+      } catch (e) {
+        return e;
+      }
+    })();
+    assert.ok(err instanceof ChonrySmsValidationError);
+    assert.match(err.problems[0].message, /at most 1/);
+  });
+
+  it('refuses the names of Object.prototype as unknown fields (class-validator takes them as known: the one intended difference)', () => {
+    for (const key of ['hasOwnProperty', 'isPrototypeOf', '__defineGetter__']) {
+      assert.throws(() => validateInput(SendSmsDto, { mobiles: ['447911123456'], variables: ['a'], [key]: 1 }), (e: unknown) => e instanceof ChonrySmsValidationError && e.problems[0].path === key);
+    }
   });
 });

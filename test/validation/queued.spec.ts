@@ -34,3 +34,11 @@ describe('queued job checks', () => {
     assert.deepEqual(checkQueuedMessages([good]).problems, []);
   });
 });
+
+describe('queued job checks, against a changed job', () => {
+  it('refuse a job whose numbers or messages repeat (enqueue removed every repeat)', () => {
+    assert.match(checkQueuedMobiles(['447911123456', '8613900000001', '447911123456']).problems[0]?.message ?? '', /repeats a number/);
+    const m = { mobile: '447911123456', variables: ['x'] };
+    assert.match(checkQueuedMessages([m, { ...m }]).problems[0]?.message ?? '', /repeats a mobile/);
+  });
+});
