@@ -22,9 +22,10 @@ export class DigitStringSet {
 
   /** Adds `digits` (ASCII digits only); false when it was already there. */
   add(digits: string): boolean {
-    const slot = this.slotOf(digits);
+    const value = valueOf(digits);
+    const slot = slotIn(this.values, this.mask, value, hashOfValue(value));
     if (this.values[slot] !== 0) return false;
-    this.values[slot] = this.probe;
+    this.values[slot] = value;
     this.count++;
     if (this.count * 2 > this.values.length) this.grow();
     return true;
@@ -32,31 +33,8 @@ export class DigitStringSet {
 
   /** Whether `digits` (ASCII digits only) is in the set. */
   has(digits: string): boolean {
-    return this.values[this.slotOf(digits)] !== 0;
-  }
-
-  /** `digits`' value, left here by `slotOf` (no object allocated per lookup). */
-  private probe = 0;
-
-  /** The slot that holds `digits`' value, or the empty one where it would go. */
-  private slotOf(digits: string): number {
-    let value = 0;
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < digits.length; i++) {
-      const d = digits.charCodeAt(i) - 48;
-      value = value * 10 + d;
-      hash = Math.imul(hash ^ d, 0x01000193);
-    }
-    this.probe = value;
-    return this.slotOfValue(value, mix(hash));
-  }
-
-  private slotOfValue(value: number, hash: number): number {
-    const { values, mask } = this;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const v = values[i];
-      if (v === value || v === 0) return i;
-    }
+    const value = valueOf(digits);
+    return this.values[slotIn(this.values, this.mask, value, hashOfValue(value))] !== 0;
   }
 
   // Rare: the table is sized for the list up front.
@@ -64,16 +42,22 @@ export class DigitStringSet {
     const old = this.values;
     this.values = new Float64Array(old.length * 2);
     this.mask = this.values.length - 1;
-    for (const value of old) {
-      if (value === 0) continue;
-      let hash = 0x811c9dc5;
-      for (const c of String(value)) hash = Math.imul(hash ^ (c.charCodeAt(0) - 48), 0x01000193);
-      this.values[this.slotOfValue(value, mix(hash))] = value;
-    }
+    for (const value of old) if (value !== 0) this.values[slotIn(this.values, this.mask, value, hashOfValue(value))] = value;
   }
 }
 
-// murmur3's finaliser: the table indexes by the low bits, which the digit loop mixes poorly.
+/**
+ * Open addressing over a table of values (0 marks an empty slot: no key is 0): the slot that holds
+ * `value`, or the empty one where it would go.
+ */
+function slotIn(table: Float64Array, mask: number, value: number, hash: number): number {
+  for (let i = hash & mask; ; i = (i + 1) & mask) {
+    const v = table[i];
+    if (v === value || v === 0) return i;
+  }
+}
+
+// murmur3's finaliser: a table indexes by the low bits, which the value's own bits fill poorly.
 function mix(hash: number): number {
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);
@@ -194,34 +178,22 @@ function markRepeats(hashes: Int32Array, starts: Uint32Array, order: Uint32Array
     let size = 16;
     while (size < (to - from) * 2) size *= 2;
     table.fill(0, 0, size);
-    const first = firstRepeatInPart(hashes, order, grouped, from, to, table, size - 1);
-    if (first < 0) continue;
-    repeats ??= new Uint8Array(grouped.length);
-    markPart(hashes, order, grouped, first, to, table, size - 1, repeats);
+    repeats = markPart(hashes, order, grouped, from, to, table, size - 1, repeats);
   }
   return repeats;
 }
 
-/** Adds the part's numbers to the (empty) table until one is there already; its position, or -1. */
-function firstRepeatInPart(hashes: Int32Array, order: Uint32Array, grouped: Float64Array, from: number, to: number, table: Float64Array, mask: number): number {
-  for (let j = from; j < to; j++) if (!addValue(table, mask, grouped[j], hashes[order[j]])) return j;
-  return -1;
-}
-
-/** Goes on from the part's first repeat, marking it and every later one. */
-function markPart(hashes: Int32Array, order: Uint32Array, grouped: Float64Array, from: number, to: number, table: Float64Array, mask: number, repeats: Uint8Array): void {
-  repeats[order[from]] = 1;
-  for (let j = from + 1; j < to; j++) if (!addValue(table, mask, grouped[j], hashes[order[j]])) repeats[order[j]] = 1;
-}
-
-/** Open addressing: adds `value`; false when it was there already. */
-function addValue(table: Float64Array, mask: number, value: number, hash: number): boolean {
-  for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-    const v = table[slot];
-    if (v === value) return false;
-    if (v === 0) {
+/** Adds one part's numbers to the (empty) table in order; marks each already there (the array made on the first). */
+function markPart(hashes: Int32Array, order: Uint32Array, grouped: Float64Array, from: number, to: number, table: Float64Array, mask: number, repeats: Uint8Array | undefined): Uint8Array | undefined {
+  for (let j = from; j < to; j++) {
+    const value = grouped[j];
+    const slot = slotIn(table, mask, value, hashes[order[j]]);
+    if (table[slot] === 0) {
       table[slot] = value;
-      return true;
+      continue;
     }
+    repeats ??= new Uint8Array(grouped.length);
+    repeats[order[j]] = 1;
   }
+  return repeats;
 }
