@@ -110,11 +110,12 @@ function buildPlan(cls: object): ValidationPlan | null {
   for (const property of Object.keys(grouped)) {
     let optional = false;
     let check: ValidationPlan['fields'][number]['check'] | undefined;
+    const declared = fieldCheckOf(cls, property);
     for (const m of grouped[property]) {
       const plain = !m.each && !m.always && !m.message && !m.context && !(m.groups?.length);
       if (!plain) return null;
       if (m.type === 'conditionalValidation' && m.name === 'isOptional') optional = true;
-      else if (m.type === 'customValidation' && check === undefined && fieldCheckOf(cls, property)?.name === m.name) check = fieldCheckOf(cls, property)!.check;
+      else if (m.type === 'customValidation' && check === undefined && declared !== undefined && declared.name === m.name) check = declared.check;
       else return null;
     }
     if (!check) return null;

@@ -276,16 +276,15 @@ export function encodeSendForm(accessKey: string, secret: string, f: WireFields)
 
 function sendForm(accessKey: string, secret: string, f: WireFields): Buffer {
   // The short fields as strings; the long ones (numbers, text, data) written straight in.
-  let head = `accesskey=${javaUrlEncode(accessKey)}&secret=${javaUrlEncode(secret)}`;
+  let head = credentialFields(accessKey, secret);
   if (f.sign !== undefined) head += `&sign=${javaUrlEncode(f.sign)}`;
   if (f.templateId !== undefined) head += `&templateId=${javaUrlEncode(f.templateId)}`;
-  let { mobiles } = f;
-  const mobilesLength = mobiles === undefined ? 0 : joinedMobilesLength(mobiles);
-  if (mobiles !== undefined && mobilesLength < 0) {
-    // Not normalised numbers after all: encoded the general way (the same bytes).
-    head += `&mobile=${javaUrlEncode(mobiles.join(','))}`;
-    mobiles = undefined;
-  } else if (mobiles !== undefined) head += '&mobile=';
+  // Numbers written straight in, unless one is not a normalised number after all: then the list
+  // is encoded the general way (the same bytes).
+  const mobilesLength = f.mobiles === undefined ? -1 : joinedMobilesLength(f.mobiles);
+  const mobiles = mobilesLength >= 0 ? f.mobiles : undefined;
+  if (mobiles !== undefined) head += '&mobile=';
+  else if (f.mobiles !== undefined) head += `&mobile=${javaUrlEncode(f.mobiles.join(','))}`;
   else if (f.mobile !== undefined) head += `&mobile=${javaUrlEncode(f.mobile)}`;
   const { content, data } = f;
   const contentLength = content === undefined ? 0 : CONTENT.length + twiceLength(content, PLAIN_TEXT);
@@ -312,7 +311,12 @@ const DATA = '&data=';
  * that order, as they are in a send.
  */
 export function encodeAccountForm(accessKey: string, secret: string): Buffer {
-  return encodingOrInvalid(() => Buffer.from(`accesskey=${javaUrlEncode(accessKey)}&secret=${javaUrlEncode(secret)}`, 'latin1'));
+  return encodingOrInvalid(() => Buffer.from(credentialFields(accessKey, secret), 'latin1'));
+}
+
+/** `accesskey` and `secret`, encoded once, in that order: how every form body starts. */
+function credentialFields(accessKey: string, secret: string): string {
+  return `accesskey=${javaUrlEncode(accessKey)}&secret=${javaUrlEncode(secret)}`;
 }
 
 function encodingOrInvalid(encode: () => Buffer): Buffer {

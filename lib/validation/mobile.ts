@@ -104,14 +104,7 @@ export function checkMobiles(
 
 /** Whether `s` has the shape of a normalised number: 1–15 ASCII digits, the first not 0. */
 export function isNormalizedShape(s: unknown): boolean {
-  if (typeof s !== 'string' || s.length === 0 || s.length > E164_MAX_DIGITS) return false;
-  const first = s.charCodeAt(0);
-  if (first < 49 || first > 57) return false;
-  for (let i = 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
+  return typeof s === 'string' && s.length <= E164_MAX_DIGITS && PROVIDER_FORM.test(s);
 }
 
 /**
