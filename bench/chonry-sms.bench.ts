@@ -166,7 +166,7 @@ async function main(): Promise<void> {
           const expected = (scenario.requests + scenario.warmup) * scenario.recipients;
           if (stats.acceptedRecipients !== expected) throw new Error(`${client} / ${scenario.name}: the server accepted ${stats.acceptedRecipients} recipients, expected ${expected}`);
           rounds.get(client)!.push(report);
-          console.error(`${scenario.title} · ${CLIENT_LABELS[client]} · round ${round + 1}: ${fmt(report.throughput, 0)}/s, median ${fmt(report.latencyMs.median, 2)} ms`);
+          console.error(`${scenario.title} · ${CLIENT_LABELS[client]} · round ${round + 1}: ${fmt(report.throughput, 0)}/s, median ${fmt(report.latencyMs.median, 2)} ms, CPU ${fmt(report.cpuMs / report.requests, 2)} ms per request`);
         }
       }
       for (const reports of rounds.values()) results.push(medianRound(reports));

@@ -206,25 +206,28 @@ function writeMessagesData(messages: readonly WireMessage[], out: Buffer, at: nu
   return writeCodes(DATA_CLOSE, out, at);
 }
 
-const DIGITS_ONLY = /^[0-9]*$/;
 const COMMA_ENCODED = [37, 50, 67]; // %2C
 
 /**
- * The room normalised numbers (ASCII digits) take joined with the encoded comma `%2C`, or -1 when
- * one of them is not such a number after all (then the list is encoded the general way).
+ * The room `mobiles` take joined with the encoded comma `%2C` if every one is a normalised number
+ * (ASCII digits), or -1 when one is not even a string. Only lengths are read here: the digits are
+ * checked as `writeJoinedMobiles` copies them, so each number is read once.
  */
 function joinedMobilesLength(mobiles: readonly string[]): number {
   const count = mobiles.length;
   let length = count > 0 ? 3 * (count - 1) : 0;
   for (let i = 0; i < count; i++) {
-    const m = mobiles[i];
-    if (!DIGITS_ONLY.test(m)) return -1;
+    const m: unknown = mobiles[i];
+    if (typeof m !== 'string') return -1;
     length += m.length;
   }
   return length;
 }
 
-/** Writes digit strings joined with `%2C` into `out` at `at`; returns the end. */
+/**
+ * Writes digit strings joined with `%2C` into `out` at `at`; returns the end, or -1 as soon as a
+ * character is not an ASCII digit (then the caller encodes the list the general way).
+ */
 function writeJoinedMobiles(mobiles: readonly string[], out: Buffer, at: number): number {
   const count = mobiles.length;
   for (let i = 0; i < count; i++) {
@@ -235,7 +238,11 @@ function writeJoinedMobiles(mobiles: readonly string[], out: Buffer, at: number)
       at += 3;
     }
     const m = mobiles[i];
-    for (let k = 0; k < m.length; k++) out[at++] = m.charCodeAt(k);
+    for (let k = 0; k < m.length; k++) {
+      const c = m.charCodeAt(k);
+      if (c < 48 || c > 57) return -1;
+      out[at++] = c;
+    }
   }
   return at;
 }
@@ -280,7 +287,7 @@ function sendForm(accessKey: string, secret: string, f: WireFields): Buffer {
   if (f.sign !== undefined) head += `&sign=${javaUrlEncode(f.sign)}`;
   if (f.templateId !== undefined) head += `&templateId=${javaUrlEncode(f.templateId)}`;
   // Numbers written straight in, unless one is not a normalised number after all: then the list
-  // is encoded the general way (the same bytes).
+  // is encoded the general way (the same bytes), the body written again.
   const mobilesLength = f.mobiles === undefined ? -1 : joinedMobilesLength(f.mobiles);
   const mobiles = mobilesLength >= 0 ? f.mobiles : undefined;
   if (mobiles !== undefined) head += '&mobile=';
@@ -296,7 +303,10 @@ function sendForm(accessKey: string, secret: string, f: WireFields): Buffer {
 
   const out = Buffer.allocUnsafe(head.length + (mobiles === undefined ? 0 : mobilesLength) + contentLength + dataLength + tail.length);
   let at = out.write(head, 0, 'latin1');
-  if (mobiles !== undefined) at = writeJoinedMobiles(mobiles, out, at);
+  if (mobiles !== undefined) {
+    at = writeJoinedMobiles(mobiles, out, at);
+    if (at < 0) return sendForm(accessKey, secret, { ...f, mobiles: undefined, mobile: mobiles.join(',') });
+  }
   if (content !== undefined) at = writeTwice(content, out, at + out.write(CONTENT, at, 'latin1'), PLAIN_TEXT);
   if (data !== undefined) at = writeTwice(data, out, at + out.write(DATA, at, 'latin1'), PLAIN_TEXT);
   else if (messages !== undefined) at = writeMessagesData(messages, out, at + out.write(DATA, at, 'latin1'));

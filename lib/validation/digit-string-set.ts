@@ -131,15 +131,40 @@ function repeatsByParts(list: string[]): Uint8Array | undefined {
   while (parts * PART_SIZE < n) parts *= 2;
   // A number's part is its hash's top bits (none when there is one part).
   const partShift = 32 - Math.log2(parts);
-  const values = new Float64Array(n);
-  const hashes = new Int32Array(n);
+  const { values, hashes, order, grouped } = scratchFor(n);
   const starts = new Uint32Array(parts + 1);
   measure(list, values, hashes, starts, partShift);
   for (let p = 0; p < parts; p++) starts[p + 1] += starts[p];
-  const order = new Uint32Array(n);
-  const grouped = new Float64Array(n);
-  group(values, hashes, starts, partShift, order, grouped);
-  return markRepeats(hashes, starts, order, grouped);
+  group(n, values, hashes, starts, partShift, order, grouped);
+  return markRepeats(n, hashes, starts, order, grouped);
+}
+
+/** Working arrays for `repeatsByParts`, each at least `n` long; only the first `n` entries are used. */
+interface Scratch {
+  values: Float64Array;
+  hashes: Int32Array;
+  order: Uint32Array;
+  grouped: Float64Array;
+}
+
+/**
+ * Lists up to this long share one set of working arrays (24 bytes a number, 1.5 MB), kept for the
+ * process's life: a request's list is at most 50,000 numbers, and arrays of that size made anew
+ * for each send cost more than the check itself (the memory is mapped and zeroed on every call,
+ * and the garbage collector runs for it). A longer list (a bulk send, checked once) gets its own.
+ * The check is synchronous, so no two calls ever use the arrays at once.
+ */
+const SHARED_SCRATCH_UP_TO = 65_536;
+let shared: Scratch | undefined;
+
+function scratchFor(n: number): Scratch {
+  if (n > SHARED_SCRATCH_UP_TO) return newScratch(n);
+  shared ??= newScratch(SHARED_SCRATCH_UP_TO);
+  return shared;
+}
+
+function newScratch(n: number): Scratch {
+  return { values: new Float64Array(n), hashes: new Int32Array(n), order: new Uint32Array(n), grouped: new Float64Array(n) };
 }
 
 /** Each number's value and hash, and how many fall in each part (counted at `starts[part + 1]`). */
@@ -154,9 +179,9 @@ function measure(list: string[], values: Float64Array, hashes: Int32Array, start
 }
 
 /** The numbers grouped by part, each part in the list's order (so a first occurrence comes first). */
-function group(values: Float64Array, hashes: Int32Array, starts: Uint32Array, partShift: number, order: Uint32Array, grouped: Float64Array): void {
+function group(n: number, values: Float64Array, hashes: Int32Array, starts: Uint32Array, partShift: number, order: Uint32Array, grouped: Float64Array): void {
   const at = starts.slice(0, starts.length - 1);
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < n; i++) {
     const j = at[partShift === 32 ? 0 : hashes[i] >>> partShift]++;
     order[j] = i;
     grouped[j] = values[i];
@@ -164,7 +189,7 @@ function group(values: Float64Array, hashes: Int32Array, starts: Uint32Array, pa
 }
 
 /** Each part through one small table, in turn: 1 at the index of every repeat, or undefined if none. */
-function markRepeats(hashes: Int32Array, starts: Uint32Array, order: Uint32Array, grouped: Float64Array): Uint8Array | undefined {
+function markRepeats(n: number, hashes: Int32Array, starts: Uint32Array, order: Uint32Array, grouped: Float64Array): Uint8Array | undefined {
   const parts = starts.length - 1;
   let largest = 0;
   for (let p = 0; p < parts; p++) largest = Math.max(largest, starts[p + 1] - starts[p]);
@@ -178,13 +203,13 @@ function markRepeats(hashes: Int32Array, starts: Uint32Array, order: Uint32Array
     let size = 16;
     while (size < (to - from) * 2) size *= 2;
     table.fill(0, 0, size);
-    repeats = markPart(hashes, order, grouped, from, to, table, size - 1, repeats);
+    repeats = markPart(n, hashes, order, grouped, from, to, table, size - 1, repeats);
   }
   return repeats;
 }
 
 /** Adds one part's numbers to the (empty) table in order; marks each already there (the array made on the first). */
-function markPart(hashes: Int32Array, order: Uint32Array, grouped: Float64Array, from: number, to: number, table: Float64Array, mask: number, repeats: Uint8Array | undefined): Uint8Array | undefined {
+function markPart(n: number, hashes: Int32Array, order: Uint32Array, grouped: Float64Array, from: number, to: number, table: Float64Array, mask: number, repeats: Uint8Array | undefined): Uint8Array | undefined {
   for (let j = from; j < to; j++) {
     const value = grouped[j];
     const slot = slotIn(table, mask, value, hashes[order[j]]);
@@ -192,7 +217,7 @@ function markPart(hashes: Int32Array, order: Uint32Array, grouped: Float64Array,
       table[slot] = value;
       continue;
     }
-    repeats ??= new Uint8Array(grouped.length);
+    repeats ??= new Uint8Array(n);
     repeats[order[j]] = 1;
   }
   return repeats;

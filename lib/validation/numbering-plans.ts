@@ -5,7 +5,8 @@ import metadataJson from 'libphonenumber-js/max/metadata';
  * A faster `parsePhoneNumberFromString('+' + digits)` (its verdict and E.164 form) for digit
  * strings, reading the same libphonenumber-js "max" metadata and following the same steps (calling
  * code, national prefix stripping, country choice among shared calling codes, number types). The
- * library builds a new RegExp for every pattern on every call; this compiles each pattern once.
+ * library builds a new RegExp for every pattern on every call; this compiles each pattern once,
+ * and tests the national number where it stands in the digits (no copy of it is made per number).
  * A property test holds the two to identical verdicts and digits.
  */
 
@@ -43,6 +44,14 @@ interface CompiledType {
   pattern: RegExp;
 }
 
+/*
+ * Every pattern is compiled sticky (flag y): set `lastIndex` and it matches only there, so the
+ * national number is tested in place, `digits` from the calling code's end on, without slicing a
+ * new string per number. `^(?:p)$` on the slice and `(?:p)$` sticky at its start agree unless `p`
+ * looks before its start (^, \b, \B, a lookbehind): the metadata's patterns never do, and a test
+ * checks that of the metadata installed.
+ */
+
 /** One numbering plan with its patterns compiled. */
 interface CompiledPlan {
   nationalNumber: RegExp;
@@ -66,8 +75,20 @@ const metadata = new (Metadata as unknown as new (json: unknown) => MetadataAcce
 // Indexed by the calling code's value (1–999): with no leading 0, lengths 1, 2 and 3 never collide.
 const byCallingCode: (CallingCodePlans | null | undefined)[] = new Array(1000);
 
+/** Matches all of the text from `lastIndex` to the end. */
 function entirely(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`);
+  return new RegExp(`(?:${pattern})$`, 'y');
+}
+
+/** Matches a start of the text at `lastIndex`. */
+function startingWith(pattern: string): RegExp {
+  return new RegExp(`(?:${pattern})`, 'y');
+}
+
+/** Whether `re` (sticky) matches `s` at `at`. */
+function matchesAt(re: RegExp, s: string, at: number): boolean {
+  re.lastIndex = at;
+  return re.test(s);
 }
 
 function compilePlan(plan: Plan): CompiledPlan {
@@ -81,9 +102,9 @@ function compilePlan(plan: Plan): CompiledPlan {
   return {
     nationalNumber: entirely(plan.nationalNumberPattern()),
     possibleLengths: plan.possibleLengths(),
-    prefixForParsing: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
+    prefixForParsing: prefix ? startingWith(prefix) : undefined,
     prefixTransformRule: plan.nationalPrefixTransformRule(),
-    leadingDigits: leading ? new RegExp(leading) : undefined,
+    leadingDigits: leading ? startingWith(leading) : undefined,
     hasTypes: plan.hasTypes(),
     types: ['MOBILE', 'FIXED_LINE', ...OTHER_TYPES].map(compileType).filter((t): t is CompiledType => t !== undefined),
   };
@@ -106,27 +127,33 @@ function plansFor(code: number): CallingCodePlans | null {
   return plans;
 }
 
-function isOfType(nationalNumber: string, type: CompiledType): boolean {
-  if (type.lengths && !type.lengths.includes(nationalNumber.length)) return false;
-  return type.pattern.test(nationalNumber);
+/*
+ * The national number below is always `s` from `at` to its end: the digits after the calling code,
+ * or (rarely) a string of its own once a national prefix was stripped (then `at` is 0).
+ */
+
+function isOfType(s: string, at: number, type: CompiledType): boolean {
+  if (type.lengths && !type.lengths.includes(s.length - at)) return false;
+  return matchesAt(type.pattern, s, at);
 }
 
 /** `getNumberType(...) !== undefined`. */
-function hasNumberType(nationalNumber: string, plan: CompiledPlan): boolean {
-  if (!plan.nationalNumber.test(nationalNumber)) return false;
-  for (const type of plan.types) if (isOfType(nationalNumber, type)) return true;
+function hasNumberType(s: string, at: number, plan: CompiledPlan): boolean {
+  if (!matchesAt(plan.nationalNumber, s, at)) return false;
+  for (const type of plan.types) if (isOfType(s, at, type)) return true;
   return false;
 }
 
 /** `getCountryByCallingCode`: the only country, or the first whose leading digits or types match. */
-function countryPlan(plans: CallingCodePlans, nationalNumber: string): CompiledPlan | undefined {
+function countryPlan(plans: CallingCodePlans, s: string, at: number): CompiledPlan | undefined {
   const { countries } = plans;
   if (countries.length === 0) return undefined;
   if (countries.length === 1) return countries[0].plan;
   for (const { plan } of countries) {
     if (plan.leadingDigits) {
-      if (nationalNumber && nationalNumber.search(plan.leadingDigits) === 0) return plan;
-    } else if (hasNumberType(nationalNumber, plan)) {
+      // `nationalNumber.search(leadingDigits) === 0`: a match that starts at the number's start.
+      if (at < s.length && matchesAt(plan.leadingDigits, s, at)) return plan;
+    } else if (hasNumberType(s, at, plan)) {
       return plan;
     }
   }
@@ -144,25 +171,29 @@ function isPossibleIncomplete(nationalNumber: string, plan: CompiledPlan): boole
   return lengths.indexOf(length, 1) >= 0;
 }
 
-/** `extractNationalNumber` for an international number (no default country). */
-function nationalNumberOf(number: string, plans: CallingCodePlans): string {
+/**
+ * `extractNationalNumber` for an international number (no default country) when the plan's
+ * national prefix starts `number`, else undefined: the number stays as written (the common case,
+ * told without copying it).
+ */
+function strippedNationalNumber(digits: string, at: number, plans: CallingCodePlans): string | undefined {
   const main = plans.main;
-  // test() first: most numbers carry no national prefix, and exec() allocates its match.
-  if (!number || !main.prefixForParsing || !main.prefixForParsing.test(number)) return number;
-  const match = main.prefixForParsing.exec(number);
-  if (!match) return number;
+  const prefix = main.prefixForParsing;
+  if (at === digits.length || !prefix || !matchesAt(prefix, digits, at)) return undefined;
+  const number = digits.slice(at);
+  prefix.lastIndex = 0;
+  const match = prefix.exec(number);
+  if (!match) return undefined;
   const groups = match.length - 1;
   const hasGroups = groups > 0 && Boolean(match[groups]);
-  const national =
-    main.prefixTransformRule && hasGroups
-      ? number.replace(main.prefixForParsing, main.prefixTransformRule)
-      : number.slice(match[0].length);
-  if (national === number) return number;
+  prefix.lastIndex = 0; // a sticky pattern replaces from lastIndex: the number's start, as '^' did
+  const national = main.prefixTransformRule && hasGroups ? number.replace(prefix, main.prefixTransformRule) : number.slice(match[0].length);
+  if (national === number) return undefined;
   // Keep the prefix when stripping it would turn a valid-looking number into an invalid one.
-  if (main.nationalNumber.test(number) && !main.nationalNumber.test(national)) return number;
+  if (matchesAt(main.nationalNumber, number, 0) && !matchesAt(main.nationalNumber, national, 0)) return undefined;
   if (main.possibleLengths) {
-    const plan = countryPlan(plans, national) ?? main;
-    if (!isPossibleIncomplete(national, plan)) return number;
+    const plan = countryPlan(plans, national, 0) ?? main;
+    if (!isPossibleIncomplete(national, plan)) return undefined;
   }
   return national;
 }
@@ -182,14 +213,32 @@ export function e164DigitsOf(digits: string): string | undefined {
     code = code * 10 + digits.charCodeAt(length - 1) - 48;
     const plans = plansFor(code);
     if (plans === null) continue;
-    const written = digits.slice(length);
-    const national = nationalNumberOf(written, plans);
-    if (national.length < MIN_LENGTH_FOR_NSN || national.length > MAX_LENGTH_FOR_NSN) return undefined;
-    const plan = countryPlan(plans, national) ?? plans.main;
-    const valid = plan.hasTypes ? hasNumberType(national, plan) : plan.nationalNumber.test(national);
+    const stripped = strippedNationalNumber(digits, length, plans);
+    // The national number: `digits` from `at` on, or the stripped one (from 0).
+    const s = stripped ?? digits;
+    const at = stripped === undefined ? length : 0;
+    const nationalLength = s.length - at;
+    if (nationalLength < MIN_LENGTH_FOR_NSN || nationalLength > MAX_LENGTH_FOR_NSN) return undefined;
+    const plan = countryPlan(plans, s, at) ?? plans.main;
+    const valid = plan.hasTypes ? hasNumberType(s, at, plan) : matchesAt(plan.nationalNumber, s, at);
     if (!valid) return undefined;
     // The common case, nothing stripped: the input is already the answer.
-    return national === written ? digits : digits.slice(0, length) + national;
+    return stripped === undefined ? digits : digits.slice(0, length) + stripped;
   }
   return undefined;
+}
+
+/** @internal Every pattern the numbering plans compile (for the test that they may run at an offset). */
+export function allPatternSources(): string[] {
+  const sources: string[] = [];
+  for (let code = 1; code < 1000; code++) {
+    const plans = plansFor(code);
+    if (!plans) continue;
+    for (const plan of [plans.main, ...plans.countries.map((c) => c.plan)]) {
+      sources.push(plan.nationalNumber.source, ...plan.types.map((t) => t.pattern.source));
+      if (plan.prefixForParsing) sources.push(plan.prefixForParsing.source);
+      if (plan.leadingDigits) sources.push(plan.leadingDigits.source);
+    }
+  }
+  return sources;
 }
