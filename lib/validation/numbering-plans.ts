@@ -1,12 +1,14 @@
 import { Metadata } from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/max/metadata';
+import { DigitPatterns, PatternPart } from './digit-pattern';
 
 /**
  * A faster `parsePhoneNumberFromString('+' + digits)` (its verdict and E.164 form) for digit
  * strings, reading the same libphonenumber-js "max" metadata and following the same steps (calling
  * code, national prefix stripping, country choice among shared calling codes, number types). The
- * library builds a new RegExp for every pattern on every call; this compiles each pattern once,
- * and tests the national number where it stands in the digits (no copy of it is made per number).
+ * library builds a new RegExp for every pattern on every call; this compiles each pattern once
+ * (a plan's number patterns into one DFA, see `DigitPatterns`), and tests the national number where it
+ * stands in the digits (no copy of it is made per number).
  * A property test holds the two to identical verdicts and digits.
  */
 
@@ -39,13 +41,10 @@ const MIN_LENGTH_FOR_NSN = 2;
 const MAX_LENGTH_FOR_NSN = 17;
 const MAX_LENGTH_COUNTRY_CODE = 3;
 
-interface CompiledType {
-  lengths?: readonly number[];
-  pattern: RegExp;
-}
 
 /*
- * Every pattern is compiled sticky (flag y): set `lastIndex` and it matches only there, so the
+ * The prefix patterns are compiled sticky (flag y), as are the number patterns where no DFA
+ * matches them (`DigitPatterns`): set `lastIndex` and it matches only there, so the
  * national number is tested in place, `digits` from the calling code's end on, without slicing a
  * new string per number. `^(?:p)$` on the slice and `(?:p)$` sticky at its start agree unless `p`
  * looks before its start (^, \b, \B, a lookbehind): the metadata's patterns never do, and a test
@@ -54,14 +53,15 @@ interface CompiledType {
 
 /** One numbering plan with its patterns compiled. */
 interface CompiledPlan {
-  nationalNumber: RegExp;
+  /** The national number pattern alone. */
+  nationalNumber: DigitPatterns;
+  /** `getNumberType(...) !== undefined`: the national number pattern and one type's, mobile first (see OTHER_TYPES). */
+  typed: DigitPatterns;
   possibleLengths?: readonly number[];
   prefixForParsing?: RegExp;
   prefixTransformRule?: string;
   leadingDigits?: RegExp;
   hasTypes: boolean;
-  /** The plan's number types, mobile first (see OTHER_TYPES). */
-  types: CompiledType[];
 }
 
 interface CallingCodePlans {
@@ -75,11 +75,6 @@ const metadata = new (Metadata as unknown as new (json: unknown) => MetadataAcce
 // Indexed by the calling code's value (1–999): with no leading 0, lengths 1, 2 and 3 never collide.
 const byCallingCode: (CallingCodePlans | null | undefined)[] = new Array(1000);
 
-/** Matches all of the text from `lastIndex` to the end. */
-function entirely(pattern: string): RegExp {
-  return new RegExp(`(?:${pattern})$`, 'y');
-}
-
 /** Matches a start of the text at `lastIndex`. */
 function startingWith(pattern: string): RegExp {
   return new RegExp(`(?:${pattern})`, 'y');
@@ -92,21 +87,22 @@ function matchesAt(re: RegExp, s: string, at: number): boolean {
 }
 
 function compilePlan(plan: Plan): CompiledPlan {
-  const compileType = (name: string): CompiledType | undefined => {
+  const types: PatternPart[] = [];
+  for (const name of ['MOBILE', 'FIXED_LINE', ...OTHER_TYPES]) {
     const t = plan.type(name);
-    if (!t || !t.pattern()) return undefined; // no type, or an empty pattern: never matches
-    return { lengths: t.possibleLengths(), pattern: entirely(t.pattern()) };
-  };
+    // No type, or an empty pattern: never matches.
+    if (t && t.pattern()) types.push({ source: t.pattern(), lengths: t.possibleLengths() });
+  }
   const prefix = plan.nationalPrefixForParsing();
   const leading = plan.leadingDigits();
   return {
-    nationalNumber: entirely(plan.nationalNumberPattern()),
+    nationalNumber: new DigitPatterns(plan.nationalNumberPattern()),
+    typed: new DigitPatterns(plan.nationalNumberPattern(), types),
     possibleLengths: plan.possibleLengths(),
     prefixForParsing: prefix ? startingWith(prefix) : undefined,
     prefixTransformRule: plan.nationalPrefixTransformRule(),
     leadingDigits: leading ? startingWith(leading) : undefined,
     hasTypes: plan.hasTypes(),
-    types: ['MOBILE', 'FIXED_LINE', ...OTHER_TYPES].map(compileType).filter((t): t is CompiledType => t !== undefined),
   };
 }
 
@@ -132,18 +128,6 @@ function plansFor(code: number): CallingCodePlans | null {
  * or (rarely) a string of its own once a national prefix was stripped (then `at` is 0).
  */
 
-function isOfType(s: string, at: number, type: CompiledType): boolean {
-  if (type.lengths && !type.lengths.includes(s.length - at)) return false;
-  return matchesAt(type.pattern, s, at);
-}
-
-/** `getNumberType(...) !== undefined`. */
-function hasNumberType(s: string, at: number, plan: CompiledPlan): boolean {
-  if (!matchesAt(plan.nationalNumber, s, at)) return false;
-  for (const type of plan.types) if (isOfType(s, at, type)) return true;
-  return false;
-}
-
 /** `getCountryByCallingCode`: the only country, or the first whose leading digits or types match. */
 function countryPlan(plans: CallingCodePlans, s: string, at: number): CompiledPlan | undefined {
   const { countries } = plans;
@@ -153,7 +137,7 @@ function countryPlan(plans: CallingCodePlans, s: string, at: number): CompiledPl
     if (plan.leadingDigits) {
       // `nationalNumber.search(leadingDigits) === 0`: a match that starts at the number's start.
       if (at < s.length && matchesAt(plan.leadingDigits, s, at)) return plan;
-    } else if (hasNumberType(s, at, plan)) {
+    } else if (plan.typed.matches(s, at)) {
       return plan;
     }
   }
@@ -190,7 +174,7 @@ function strippedNationalNumber(digits: string, at: number, plans: CallingCodePl
   const national = main.prefixTransformRule && hasGroups ? number.replace(prefix, main.prefixTransformRule) : number.slice(match[0].length);
   if (national === number) return undefined;
   // Keep the prefix when stripping it would turn a valid-looking number into an invalid one.
-  if (matchesAt(main.nationalNumber, number, 0) && !matchesAt(main.nationalNumber, national, 0)) return undefined;
+  if (main.nationalNumber.matches(number, 0) && !main.nationalNumber.matches(national, 0)) return undefined;
   if (main.possibleLengths) {
     const plan = countryPlan(plans, national, 0) ?? main;
     if (!isPossibleIncomplete(national, plan)) return undefined;
@@ -220,12 +204,23 @@ export function e164DigitsOf(digits: string): string | undefined {
     const nationalLength = s.length - at;
     if (nationalLength < MIN_LENGTH_FOR_NSN || nationalLength > MAX_LENGTH_FOR_NSN) return undefined;
     const plan = countryPlan(plans, s, at) ?? plans.main;
-    const valid = plan.hasTypes ? hasNumberType(s, at, plan) : matchesAt(plan.nationalNumber, s, at);
+    const valid = (plan.hasTypes ? plan.typed : plan.nationalNumber).matches(s, at);
     if (!valid) return undefined;
     // The common case, nothing stripped: the input is already the answer.
     return stripped === undefined ? digits : digits.slice(0, length) + stripped;
   }
   return undefined;
+}
+
+/** @internal Every plan's number patterns, compiled (for the tests). */
+export function allNumberPatterns(): DigitPatterns[] {
+  const patterns: DigitPatterns[] = [];
+  for (let code = 1; code < 1000; code++) {
+    const plans = plansFor(code);
+    if (!plans) continue;
+    for (const plan of [plans.main, ...plans.countries.map((c) => c.plan)]) patterns.push(plan.nationalNumber, plan.typed);
+  }
+  return patterns;
 }
 
 /** @internal Every pattern the numbering plans compile (for the test that they may run at an offset). */
@@ -235,7 +230,7 @@ export function allPatternSources(): string[] {
     const plans = plansFor(code);
     if (!plans) continue;
     for (const plan of [plans.main, ...plans.countries.map((c) => c.plan)]) {
-      sources.push(plan.nationalNumber.source, ...plan.types.map((t) => t.pattern.source));
+      sources.push(...plan.typed.sources);
       if (plan.prefixForParsing) sources.push(plan.prefixForParsing.source);
       if (plan.leadingDigits) sources.push(plan.leadingDigits.source);
     }
