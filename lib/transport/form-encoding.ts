@@ -161,7 +161,8 @@ const DATA_EMPTY = twiceCodes('{}');
 const VARIABLES_SEPARATOR = twiceCodes(VARIABLE_SEPARATOR);
 
 function writeCodes(codes: Uint8Array, out: Buffer, at: number): number {
-  out.set(codes, at);
+  // A byte loop: `out.set()` costs more per call than these few bytes take (four per message).
+  for (let k = 0; k < codes.length; k++) out[at + k] = codes[k];
   return at + codes.length;
 }
 

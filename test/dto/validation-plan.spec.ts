@@ -10,6 +10,8 @@ import {
   SendSmsDto,
 } from '../../lib';
 import { checkedField, QueuedSendPersonalizedSmsDto, QueuedSendSmsDto, validateInput, validateWithClassValidator } from '../../lib/dto';
+import { normalizedField } from '../../lib/chonry-sms.request';
+import type { PersonalizedMessage } from '../../lib/validation/messages';
 
 // validateInput runs the module's own checks for its own DTOs without class-validator's per-call
 // machinery; class-validator with the same options is the definition it must give the same verdicts as.
@@ -103,5 +105,21 @@ describe('validateInput reads the input once, and checks an instance by its own 
     for (const key of ['hasOwnProperty', 'isPrototypeOf', '__defineGetter__']) {
       assert.throws(() => validateInput(SendSmsDto, { mobiles: ['447911123456'], variables: ['a'], [key]: 1 }), (e: unknown) => e instanceof ChonrySmsValidationError && e.problems[0].path === key);
     }
+  });
+
+  it('refuses prototype keys at the top and inside a message, as parsed from JSON; a hidden one inside a message is never read', () => {
+    const refusedAt = (input: unknown, path: string) =>
+      assert.throws(() => validateInput(SendPersonalizedSmsDto, input), (e: unknown) => e instanceof ChonrySmsValidationError && e.problems.some((p) => p.path === path));
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      refusedAt(JSON.parse(`{"messages":[{"mobile":"447911123456","variables":["a"]}],"${key}":{"polluted":true}}`), key);
+      refusedAt(JSON.parse(`{"messages":[{"mobile":"447911123456","variables":["a"],"${key}":{"polluted":true}}]}`), `messages[0].${key}`);
+      // Not enumerable: no copy, rest or check reads it; the message sent is a new { mobile, variables }.
+      const hidden = Object.defineProperty({ mobile: '447911123456', variables: ['a'] }, key, { value: { polluted: true }, enumerable: false });
+      const dto = validateInput(SendPersonalizedSmsDto, { messages: [hidden] });
+      const [sent] = normalizedField<PersonalizedMessage[]>(dto, 'messages');
+      assert.deepEqual(Object.getOwnPropertyNames(sent), ['mobile', 'variables']);
+      assert.equal(Object.getPrototypeOf(sent), Object.prototype);
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });
