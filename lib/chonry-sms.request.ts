@@ -26,6 +26,7 @@ export function plainSendBody(
   common: WireFields,
   mobiles: readonly string[],
   content: string,
+  allocate?: (size: number) => Buffer,
 ): Buffer {
   const { credentials } = options;
   // Fields named one by one: an object spread here costs more than the rest of the encoding.
@@ -36,13 +37,14 @@ export function plainSendBody(
     content,
     scheduleSendTime: common.scheduleSendTime,
     senderId: common.senderId,
-  });
+  }, allocate);
 }
 
 export function personalizedSendBody(
   options: ResolvedChonrySmsOptions,
   common: WireFields,
   messages: readonly PersonalizedMessage[],
+  allocate?: (size: number) => Buffer,
 ): Buffer {
   const { credentials } = options;
   return encodeSendForm(credentials.accessKey, revealSecret(credentials), {
@@ -51,7 +53,7 @@ export function personalizedSendBody(
     messages,
     scheduleSendTime: common.scheduleSendTime,
     senderId: common.senderId,
-  });
+  }, allocate);
 }
 
 /** The body of every account endpoint's request: the credentials alone. */

@@ -94,26 +94,28 @@ export class ChonrySmsService {
     return { recipients: encoded.recipients, send: () => this.named(() => this.dispatch(encoded.body, encoded.recipients, NO_RETRY, encoded.operation)) };
   }
 
+  // A body from the transport's pool goes to one dispatch, which gives it back (see `dispatch`);
+  // a prepared (queued) send's body is an ordinary Buffer, as it may wait to be sent.
   private sendPlain(input: SendSmsDto, retry: ResolvedRetryOptions): Promise<SendSmsResult> {
-    const { body, recipients, operation } = this.encodePlain(input);
+    const { body, recipients, operation } = this.encodePlain(input, SendSmsDto, this.transport.bodies.allocate);
     return this.dispatch(body, recipients, retry, operation);
   }
 
   private sendPersonal(input: SendPersonalizedSmsDto, retry: ResolvedRetryOptions): Promise<SendSmsResult> {
-    const { body, recipients, operation } = this.encodePersonal(input);
+    const { body, recipients, operation } = this.encodePersonal(input, SendPersonalizedSmsDto, this.transport.bodies.allocate);
     return this.dispatch(body, recipients, retry, operation);
   }
 
-  private encodePlain(input: SendSmsDto, as: typeof SendSmsDto | typeof QueuedSendSmsDto = SendSmsDto): EncodedSend {
+  private encodePlain(input: SendSmsDto, as: typeof SendSmsDto | typeof QueuedSendSmsDto = SendSmsDto, allocate?: (size: number) => Buffer): EncodedSend {
     const dto = validateInput<SendSmsDto>(as, input);
     const mobiles = normalizedField<string[]>(dto, 'mobiles');
-    return { body: plainSendBody(this.options, commonWireFields(dto, this.options), mobiles, joinVariables(dto.variables)), recipients: mobiles.length, operation: 'send' };
+    return { body: plainSendBody(this.options, commonWireFields(dto, this.options), mobiles, joinVariables(dto.variables), allocate), recipients: mobiles.length, operation: 'send' };
   }
 
-  private encodePersonal(input: SendPersonalizedSmsDto, as: typeof SendPersonalizedSmsDto | typeof QueuedSendPersonalizedSmsDto = SendPersonalizedSmsDto): EncodedSend {
+  private encodePersonal(input: SendPersonalizedSmsDto, as: typeof SendPersonalizedSmsDto | typeof QueuedSendPersonalizedSmsDto = SendPersonalizedSmsDto, allocate?: (size: number) => Buffer): EncodedSend {
     const dto = validateInput<SendPersonalizedSmsDto>(as, input);
     const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
-    return { body: personalizedSendBody(this.options, commonWireFields(dto, this.options), messages), recipients: messages.length, operation: 'sendPersonalized' };
+    return { body: personalizedSendBody(this.options, commonWireFields(dto, this.options), messages, allocate), recipients: messages.length, operation: 'sendPersonalized' };
   }
 
   /**
@@ -137,7 +139,7 @@ export class ChonrySmsService {
     const content = joinVariables(dto.variables);
     const mobiles = normalizedField<string[]>(dto, 'mobiles');
     return this.bulkSpan('sendBulk', mobiles.length, () => runBulk(mobiles, settings, {
-      send: (chunk, pace) => this.dispatch(plainSendBody(this.options, common, chunk, content), chunk.length, this.options.retry, 'sendBulk', pace),
+      send: (chunk, pace) => this.dispatch(plainSendBody(this.options, common, chunk, content, this.transport.bodies.allocate), chunk.length, this.options.retry, 'sendBulk', pace),
       mobilesOf: (chunk) => chunk,
     }, this.inFlight.closingSignal));
   }
@@ -148,7 +150,7 @@ export class ChonrySmsService {
     const common = commonWireFields(dto, this.options);
     const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
     return this.bulkSpan('sendPersonalizedBulk', messages.length, () => runBulk(messages, settings, {
-      send: (chunk, pace) => this.dispatch(personalizedSendBody(this.options, common, chunk), chunk.length, this.options.retry, 'sendPersonalizedBulk', pace),
+      send: (chunk, pace) => this.dispatch(personalizedSendBody(this.options, common, chunk, this.transport.bodies.allocate), chunk.length, this.options.retry, 'sendPersonalizedBulk', pace),
       mobilesOf: (chunk) => chunk.map((m) => m.mobile),
     }, this.inFlight.closingSignal));
   }
@@ -256,6 +258,9 @@ export class ChonrySmsService {
         this.transport.recordSend(err);
         countRecipients(this.options.account, outcomeOf(err), recipients);
         throw err;
+      } finally {
+        // Every attempt is over: a pooled body's memory may serve the next send.
+        this.transport.releaseBody(body);
       }
     });
   }

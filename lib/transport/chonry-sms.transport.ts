@@ -10,6 +10,7 @@ import { onAbort } from '../reliability/abort-listeners';
 import { classifyTransportFailure, TlsHandshake } from './classify-error';
 import { withoutInheritedDefaults } from './isolated-axios';
 import { AccountReply, parseAccountReply, parseProviderReply, ProviderReply } from './provider-reply';
+import { BodyPool } from './body-pool';
 import { HandshakeTrackingAgent } from './handshake-agent';
 import { axiosProxyConfig, TunnelingHttpsAgent } from './proxy';
 
@@ -71,6 +72,10 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
   /** Per-request axios settings for the `proxy` option (axios's own proxy support stays off for https). */
   private readonly proxyConfig: { proxy?: ReturnType<typeof axiosProxyConfig>; headers: Record<string, string> };
   readonly record: ChonrySmsTransportRecord = { consecutiveFailures: 0 };
+  /** Memory for large send bodies (see `BodyPool`); a body goes back through `releaseBody`. */
+  readonly bodies = new BodyPool();
+  /** Bodies a request may still read: one that did not write all of it (cut off, answered early). */
+  private readonly stillRead = new WeakSet<Buffer>();
   /** Provider text (`msg`) can echo the request: it never carries the credentials out. */
   readonly #redactor: Redactor;
 
@@ -86,6 +91,15 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
       : { headers: FORM_HEADERS };
     this.logger = new Logger(chonrySmsLoggerContext(options.account));
     this.#redactor = new Redactor([options.credentials.accessKey, revealSecret(options.credentials)]);
+  }
+
+  /**
+   * Gives a send's body back to `bodies` once its sender is done with it (every attempt over),
+   * unless a request may still read it: only when each request that carried it wrote all of it
+   * (`writableFinished`: every byte handed to the system) is its memory reused.
+   */
+  releaseBody(body: Buffer): void {
+    if (!this.stillRead.has(body)) this.bodies.release(body);
   }
 
   /**
@@ -128,7 +142,7 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     };
     const stopListening = cancel ? onAbort(cancel, onCancel) : undefined;
     try {
-      let response: { status: number; data: unknown };
+      let response: { status: number; data: unknown; request?: unknown };
       try {
         response = await this.http.axiosRef.request({
           method: 'POST',
@@ -148,8 +162,10 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
           httpsAgent: this.httpsAgent,
         });
       } catch (err) {
+        this.noteWritten(body, (err as { request?: unknown } | null)?.request);
         throw this.classify(err, abortedBy);
       }
+      this.noteWritten(body, response.request);
       if (response.status === 407 && viaProxy) {
         // Only a proxy asks for proxy credentials: it kept the request (RFC 9110 §15.5.8).
         throw new ChonrySmsTransportError('proxy', 'not-sent', `the proxy ${this.options.proxy?.label} refused the request (HTTP 407, proxy authentication required)`, 407);
@@ -169,6 +185,12 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
       clearTimeout(timer);
       stopListening?.();
     }
+  }
+
+  /** Marks `body` as possibly still read unless `request` (axios's ClientRequest) wrote all of it. */
+  private noteWritten(body: Buffer, request: unknown): void {
+    const written = typeof request === 'object' && request !== null && (request as { writableFinished?: unknown }).writableFinished === true;
+    if (!written) this.stillRead.add(body);
   }
 
   private classify(err: unknown, abortedBy: 'timeout' | 'shutdown' | undefined): ChonrySmsTransportError {

@@ -270,7 +270,8 @@ export interface WireFields {
 }
 
 /**
- * Builds the form body in the official client's field order; absent fields are omitted. Every
+ * Builds the form body in the official client's field order; absent fields are omitted. `allocate`
+ * gives the body's memory (the transport's `BodyPool` for sends whose requests give it back). Every
  * field is checked before it gets here; should text that cannot be written as UTF-8 arrive anyway,
  * the call fails as invalid input (nothing sent) instead of with the encoder's raw `URIError`.
  *
@@ -278,11 +279,11 @@ export interface WireFields {
  * as it is: a 50,000-number body is about 1 MB, and a string would be flattened and copied again by
  * the HTTP client on every attempt. Every byte is ASCII (all else is percent-encoded).
  */
-export function encodeSendForm(accessKey: string, secret: string, f: WireFields): Buffer {
-  return encodingOrInvalid(() => sendForm(accessKey, secret, f));
+export function encodeSendForm(accessKey: string, secret: string, f: WireFields, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
+  return encodingOrInvalid(() => sendForm(accessKey, secret, f, allocate));
 }
 
-function sendForm(accessKey: string, secret: string, f: WireFields): Buffer {
+function sendForm(accessKey: string, secret: string, f: WireFields, allocate: (size: number) => Buffer): Buffer {
   // The short fields as strings; the long ones (numbers, text, data) written straight in.
   let head = credentialFields(accessKey, secret);
   if (f.sign !== undefined) head += `&sign=${javaUrlEncode(f.sign)}`;
@@ -302,11 +303,11 @@ function sendForm(accessKey: string, secret: string, f: WireFields): Buffer {
   if (f.scheduleSendTime !== undefined) tail += `&scheduleSendTime=${javaUrlEncode(f.scheduleSendTime)}`;
   if (f.senderId !== undefined) tail += `&senderId=${javaUrlEncode(f.senderId)}`;
 
-  const out = Buffer.allocUnsafe(head.length + (mobiles === undefined ? 0 : mobilesLength) + contentLength + dataLength + tail.length);
+  const out = allocate(head.length + (mobiles === undefined ? 0 : mobilesLength) + contentLength + dataLength + tail.length);
   let at = out.write(head, 0, 'latin1');
   if (mobiles !== undefined) {
     at = writeJoinedMobiles(mobiles, out, at);
-    if (at < 0) return sendForm(accessKey, secret, { ...f, mobiles: undefined, mobile: mobiles.join(',') });
+    if (at < 0) return sendForm(accessKey, secret, { ...f, mobiles: undefined, mobile: mobiles.join(',') }, allocate);
   }
   if (content !== undefined) at = writeTwice(content, out, at + out.write(CONTENT, at, 'latin1'), PLAIN_TEXT);
   if (data !== undefined) at = writeTwice(data, out, at + out.write(DATA, at, 'latin1'), PLAIN_TEXT);
