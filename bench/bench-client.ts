@@ -15,7 +15,7 @@ import {
 } from '../lib';
 import { validateInput } from '../lib/dto';
 import { commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from '../lib/chonry-sms.request';
-import { encodeSendForm, personalizedData } from '../lib/transport';
+import { ChonrySmsTransport, encodeSendForm, personalizedData } from '../lib/transport';
 import { joinVariables, PersonalizedMessage } from '../lib/validation';
 import { traceRequest } from '../lib/telemetry/telemetry';
 import {
@@ -168,10 +168,11 @@ async function run(job: Job): Promise<ClientReport> {
     call = sms ? async () => (await sms!.sendPersonalized(input)).recipients > 0 : () => post!(body);
     if (sms) {
       const options = app!.get<ResolvedChonrySmsOptions>(CHONRY_SMS_RESOLVED_OPTIONS);
-      // What sendPersonalized() does before handing the body to the transport.
+      const transport = app!.get(ChonrySmsTransport);
+      // What sendPersonalized() does before handing the body to the transport (the body's memory from its pool, and back).
       preRequest = () => {
         const dto = validateInput(SendPersonalizedSmsDto, input);
-        personalizedSendBody(options, commonWireFields(dto, options), normalizedField<PersonalizedMessage[]>(dto, 'messages'));
+        transport.releaseBody(personalizedSendBody(options, commonWireFields(dto, options), normalizedField<PersonalizedMessage[]>(dto, 'messages'), transport.bodies.allocate));
       };
     }
   } else {
@@ -180,10 +181,11 @@ async function run(job: Job): Promise<ClientReport> {
     call = sms ? async () => (await sms!.send(input)).recipients > 0 : () => post!(body);
     if (sms && scenario.name === 'send-50k') {
       const options = app!.get<ResolvedChonrySmsOptions>(CHONRY_SMS_RESOLVED_OPTIONS);
-      // What send() does before handing the body to the transport.
+      const transport = app!.get(ChonrySmsTransport);
+      // What send() does before handing the body to the transport (the body's memory from its pool, and back).
       preRequest = () => {
         const dto = validateInput(SendSmsDto, input);
-        plainSendBody(options, commonWireFields(dto, options), normalizedField<string[]>(dto, 'mobiles'), joinVariables(dto.variables));
+        transport.releaseBody(plainSendBody(options, commonWireFields(dto, options), normalizedField<string[]>(dto, 'mobiles'), joinVariables(dto.variables), transport.bodies.allocate));
       };
     }
   }
