@@ -303,6 +303,12 @@ class LazyDfa {
   }
 }
 
+/** Whether `re` (sticky) matches `s` at `at`. */
+export function matchesAt(re: RegExp, s: string, at: number): boolean {
+  re.lastIndex = at;
+  return re.test(s);
+}
+
 /** `^(?:source)$` tested on `s.slice(at)`, without the slice. */
 class StickyPattern {
   private readonly regExp: RegExp;
@@ -317,8 +323,7 @@ class StickyPattern {
 
   matches(s: string, at: number): boolean {
     if (this.lengths && !this.lengths.includes(s.length - at)) return false;
-    this.regExp.lastIndex = at;
-    return this.regExp.test(s);
+    return matchesAt(this.regExp, s, at);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Metadata } from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/max/metadata';
-import { DigitPatterns, PatternPart } from './digit-pattern';
+import { DigitPatterns, matchesAt, PatternPart } from './digit-pattern';
 
 /**
  * A faster `parsePhoneNumberFromString('+' + digits)` (its verdict and E.164 form) for digit
@@ -41,7 +41,6 @@ const MIN_LENGTH_FOR_NSN = 2;
 const MAX_LENGTH_FOR_NSN = 17;
 const MAX_LENGTH_COUNTRY_CODE = 3;
 
-
 /*
  * The prefix patterns are compiled sticky (flag y), as are the number patterns where no DFA
  * matches them (`DigitPatterns`): set `lastIndex` and it matches only there, so the
@@ -78,12 +77,6 @@ const byCallingCode: (CallingCodePlans | null | undefined)[] = new Array(1000);
 /** Matches a start of the text at `lastIndex`. */
 function startingWith(pattern: string): RegExp {
   return new RegExp(`(?:${pattern})`, 'y');
-}
-
-/** Whether `re` (sticky) matches `s` at `at`. */
-function matchesAt(re: RegExp, s: string, at: number): boolean {
-  re.lastIndex = at;
-  return re.test(s);
 }
 
 function compilePlan(plan: Plan): CompiledPlan {
@@ -212,28 +205,26 @@ export function e164DigitsOf(digits: string): string | undefined {
   return undefined;
 }
 
-/** @internal Every plan's number patterns, compiled (for the tests). */
-export function allNumberPatterns(): DigitPatterns[] {
-  const patterns: DigitPatterns[] = [];
+/** Every compiled plan: each calling code's main one and its countries' (for the tests). */
+function* allPlans(): Generator<CompiledPlan> {
   for (let code = 1; code < 1000; code++) {
     const plans = plansFor(code);
     if (!plans) continue;
-    for (const plan of [plans.main, ...plans.countries.map((c) => c.plan)]) patterns.push(plan.nationalNumber, plan.typed);
+    yield plans.main;
+    for (const { plan } of plans.countries) yield plan;
   }
-  return patterns;
+}
+
+/** @internal Every plan's number patterns, compiled (for the tests). */
+export function allNumberPatterns(): DigitPatterns[] {
+  return [...allPlans()].flatMap((plan) => [plan.nationalNumber, plan.typed]);
 }
 
 /** @internal Every pattern the numbering plans compile (for the test that they may run at an offset). */
 export function allPatternSources(): string[] {
-  const sources: string[] = [];
-  for (let code = 1; code < 1000; code++) {
-    const plans = plansFor(code);
-    if (!plans) continue;
-    for (const plan of [plans.main, ...plans.countries.map((c) => c.plan)]) {
-      sources.push(...plan.typed.sources);
-      if (plan.prefixForParsing) sources.push(plan.prefixForParsing.source);
-      if (plan.leadingDigits) sources.push(plan.leadingDigits.source);
-    }
-  }
-  return sources;
+  return [...allPlans()].flatMap((plan) => [
+    ...plan.typed.sources,
+    ...(plan.prefixForParsing ? [plan.prefixForParsing.source] : []),
+    ...(plan.leadingDigits ? [plan.leadingDigits.source] : []),
+  ]);
 }
