@@ -172,7 +172,7 @@ async function run(job: Job): Promise<ClientReport> {
       // What sendPersonalized() does before handing the body to the transport (the body's memory from its pool, and back).
       preRequest = () => {
         const dto = validateInput(SendPersonalizedSmsDto, input);
-        transport.releaseBody(personalizedSendBody(options, commonWireFields(dto, options), normalizedField<PersonalizedMessage[]>(dto, 'messages'), transport.bodies.allocate));
+        transport.bodies.release(personalizedSendBody(options, commonWireFields(dto, options), normalizedField<PersonalizedMessage[]>(dto, 'messages'), transport.bodies.allocate));
       };
     }
   } else {
@@ -185,7 +185,7 @@ async function run(job: Job): Promise<ClientReport> {
       // What send() does before handing the body to the transport (the body's memory from its pool, and back).
       preRequest = () => {
         const dto = validateInput(SendSmsDto, input);
-        transport.releaseBody(plainSendBody(options, commonWireFields(dto, options), normalizedField<string[]>(dto, 'mobiles'), joinVariables(dto.variables), transport.bodies.allocate));
+        transport.bodies.release(plainSendBody(options, commonWireFields(dto, options), normalizedField<string[]>(dto, 'mobiles'), joinVariables(dto.variables), transport.bodies.allocate));
       };
     }
   }

@@ -260,7 +260,7 @@ export class ChonrySmsService {
         throw err;
       } finally {
         // Every attempt is over: a pooled body's memory may serve the next send.
-        this.transport.releaseBody(body);
+        this.transport.bodies.release(body);
       }
     });
   }

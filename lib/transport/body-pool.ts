@@ -7,8 +7,8 @@
  * kernel maps and zeroes every page of it on first write (on virtual machines, several ms of
  * system time per send). Bodies from this pool come from memory a finished send gave back.
  *
- * A body is given back only when no request can read it any more (see the transport's
- * `releaseBody`): its last request wrote all of it. Bytes past a body's end in reused memory
+ * A body is given back only when no request can read it any more: the transport retires one
+ * that a request did not write in full (see its `noteWritten`). Bytes past a body's end in reused memory
  * (from an earlier, longer body of the same account) are zeroed when it is handed out, so the
  * Buffer's `.buffer` shows nothing of an earlier send.
  */
@@ -45,7 +45,15 @@ export class BodyPool {
     return Buffer.from(block, 0, size);
   };
 
-  /** Takes back a body this pool handed out (anything else is left alone). Only once no request reads it. */
+  /**
+   * Never takes `body` back: a request may still read it (it did not write all of it). Called
+   * during the send; `release` afterwards then leaves the body to the garbage collector.
+   */
+  retire(body: Buffer): void {
+    this.lent.delete(body.buffer as ArrayBuffer);
+  }
+
+  /** Takes back a body this pool handed out and did not retire, once its sender is done with it (anything else is left alone). */
   release(body: Buffer): void {
     const block = body.buffer;
     if (!(block instanceof ArrayBuffer) || !this.lent.has(block) || body.byteOffset !== 0) return;

@@ -72,10 +72,11 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
   /** Per-request axios settings for the `proxy` option (axios's own proxy support stays off for https). */
   private readonly proxyConfig: { proxy?: ReturnType<typeof axiosProxyConfig>; headers: Record<string, string> };
   readonly record: ChonrySmsTransportRecord = { consecutiveFailures: 0 };
-  /** Memory for large send bodies (see `BodyPool`); a body goes back through `releaseBody`. */
+  /**
+   * Memory for large send bodies (see `BodyPool`). Its sender gives a body back once every attempt
+   * is over; one a request did not write in full (cut off, answered early) is retired here first.
+   */
   readonly bodies = new BodyPool();
-  /** Bodies a request may still read: one that did not write all of it (cut off, answered early). */
-  private readonly stillRead = new WeakSet<Buffer>();
   /** Provider text (`msg`) can echo the request: it never carries the credentials out. */
   readonly #redactor: Redactor;
 
@@ -91,15 +92,6 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
       : { headers: FORM_HEADERS };
     this.logger = new Logger(chonrySmsLoggerContext(options.account));
     this.#redactor = new Redactor([options.credentials.accessKey, revealSecret(options.credentials)]);
-  }
-
-  /**
-   * Gives a send's body back to `bodies` once its sender is done with it (every attempt over),
-   * unless a request may still read it: only when each request that carried it wrote all of it
-   * (`writableFinished`: every byte handed to the system) is its memory reused.
-   */
-  releaseBody(body: Buffer): void {
-    if (!this.stillRead.has(body)) this.bodies.release(body);
   }
 
   /**
@@ -187,10 +179,13 @@ export class ChonrySmsTransport implements OnApplicationShutdown {
     }
   }
 
-  /** Marks `body` as possibly still read unless `request` (axios's ClientRequest) wrote all of it. */
+  /**
+   * Retires `body` from the pool unless `request` (axios's ClientRequest) wrote all of it
+   * (`writableFinished`: every byte handed to the system): only then may its memory serve again.
+   */
   private noteWritten(body: Buffer, request: unknown): void {
     const written = typeof request === 'object' && request !== null && (request as { writableFinished?: unknown }).writableFinished === true;
-    if (!written) this.stillRead.add(body);
+    if (!written) this.bodies.retire(body);
   }
 
   private classify(err: unknown, abortedBy: 'timeout' | 'shutdown' | undefined): ChonrySmsTransportError {
