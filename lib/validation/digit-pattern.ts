@@ -196,6 +196,13 @@ class Nfa {
   }
 }
 
+/**
+ * The RegExps give a plan's first verdicts; its DFA is built at this use. Building one costs more
+ * than the RegExps' first verdicts (a calling code shared by 25 countries: about 10 ms), which a
+ * first small send to that code would otherwise pay at once; a plan in steady use pays it once.
+ */
+const DFA_AFTER = 64;
+
 /** A DFA over digits has at most this many states; past it the patterns keep their RegExps. */
 const MAX_STATES = 8_192;
 const UNKNOWN = -1;
@@ -332,14 +339,19 @@ class StickyPattern {
  * `any` at one of its lengths: by one DFA for the supported patterns, else by the RegExps.
  */
 export class DigitPatterns {
-  private dfa: LazyDfa | undefined;
+  /** Undefined until built; null when the patterns have none (unsupported, or it grew too big). */
+  private dfa: LazyDfa | null | undefined;
+  /** Verdicts given by the RegExps before the DFA is built (see `DFA_AFTER`). */
+  private uses = 0;
   private readonly all: StickyPattern;
   private readonly any: StickyPattern[] | undefined;
 
-  constructor(all: string, any?: readonly PatternPart[]) {
-    this.all = new StickyPattern(all);
-    this.any = any?.map((p) => new StickyPattern(p.source, p.lengths));
-    this.dfa = automatonOf(all, any);
+  constructor(
+    private readonly allSource: string,
+    private readonly anyParts?: readonly PatternPart[],
+  ) {
+    this.all = new StickyPattern(allSource);
+    this.any = anyParts?.map((p) => new StickyPattern(p.source, p.lengths));
   }
 
   /** The sources, `all` first (for the tests). */
@@ -347,18 +359,24 @@ export class DigitPatterns {
     return [this.all.source, ...(this.any ?? []).map((p) => p.source)];
   }
 
-  /** @internal Whether the DFA gives the verdicts (else the RegExps do). */
+  /** @internal Whether the DFA gives the verdicts (else the RegExps do); builds it if not yet built. */
   get byDfa(): boolean {
-    return this.dfa !== undefined;
+    return this.built() !== null;
   }
 
   matches(s: string, at: number): boolean {
-    if (this.dfa !== undefined) {
-      const verdict = this.dfa.matches(s, at);
+    const dfa = this.dfa === undefined ? (++this.uses < DFA_AFTER ? undefined : this.built()) : this.dfa;
+    if (dfa) {
+      const verdict = dfa.matches(s, at);
       if (verdict !== undefined) return verdict;
-      this.dfa = undefined; // grew too big: the RegExps from now on
+      this.dfa = null; // grew too big: the RegExps from now on
     }
     return this.byRegExps(s, at);
+  }
+
+  private built(): LazyDfa | null {
+    if (this.dfa === undefined) this.dfa = automatonOf(this.allSource, this.anyParts) ?? null;
+    return this.dfa;
   }
 
   /** @internal The same verdict by the RegExps alone (the definition; also the fallback). */
