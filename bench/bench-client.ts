@@ -14,9 +14,9 @@ import {
   SendSmsDto,
 } from '../lib';
 import { validateInput } from '../lib/dto';
-import { commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from '../lib/chonry-sms.request';
+import { checkedMessages, commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from '../lib/chonry-sms.request';
 import { ChonrySmsTransport, encodeSendForm, personalizedData } from '../lib/transport';
-import { joinVariables, PersonalizedMessage } from '../lib/validation';
+import { joinVariables } from '../lib/validation';
 import { traceRequest } from '../lib/telemetry/telemetry';
 import {
   BENCH_ACCESS_KEY,
@@ -172,7 +172,7 @@ async function run(job: Job): Promise<ClientReport> {
       // What sendPersonalized() does before handing the body to the transport (the body's memory from its pool, and back).
       preRequest = () => {
         const dto = validateInput(SendPersonalizedSmsDto, input);
-        transport.bodies.release(personalizedSendBody(options, commonWireFields(dto, options), normalizedField<PersonalizedMessage[]>(dto, 'messages'), transport.bodies.allocate));
+        transport.bodies.release(personalizedSendBody(options, commonWireFields(dto, options), checkedMessages(dto), transport.bodies.allocate));
       };
     }
   } else {

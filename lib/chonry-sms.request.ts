@@ -1,7 +1,7 @@
 import { ResolvedChonrySmsOptions, revealSecret } from './chonry-sms.options';
 import { checkedField, ChonrySmsSendOptionsDto } from './dto';
 import { encodeAccountForm, encodeSendForm, WireFields } from './transport/form-encoding';
-import { PersonalizedMessage, toProviderTime } from './validation';
+import { MessageList, toProviderTime } from './validation';
 
 /** The fields every send shares, with the module's defaults applied. */
 export function commonWireFields(dto: ChonrySmsSendOptionsDto, options: ResolvedChonrySmsOptions): WireFields {
@@ -19,6 +19,17 @@ export function commonWireFields(dto: ChonrySmsSendOptionsDto, options: Resolved
 /** The value a field check normalised (e.g. mobiles without duplicates), falling back to the raw one. */
 export function normalizedField<T>(dto: object, property: string): T {
   return (checkedField<T>(dto, property)?.value ?? (dto as Record<string, unknown>)[property]) as T;
+}
+
+/**
+ * A validated DTO's personalised messages as their check left them (a `MessageList`). Every class
+ * `validateInput` accepts runs the module's messages check on `messages`, so the fallback (the raw
+ * list, taken as it is) is there for a class that would not, as `normalizedField` falls back.
+ */
+export function checkedMessages(dto: object): MessageList {
+  const value = normalizedField<unknown>(dto, 'messages');
+  if (value instanceof MessageList) return value;
+  return Array.isArray(value) ? MessageList.of(value as { mobile: string; variables: string[] }[]) : MessageList.EMPTY;
 }
 
 export function plainSendBody(
@@ -43,7 +54,7 @@ export function plainSendBody(
 export function personalizedSendBody(
   options: ResolvedChonrySmsOptions,
   common: WireFields,
-  messages: readonly PersonalizedMessage[],
+  messages: MessageList,
   allocate?: (size: number) => Buffer,
 ): Buffer {
   const { credentials } = options;

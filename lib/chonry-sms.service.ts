@@ -19,7 +19,7 @@ import {
 } from './chonry-sms.constants';
 import { chonrySmsLoggerContext } from './chonry-sms.logger';
 import type { ResolvedChonrySmsOptions } from './chonry-sms.options';
-import { accountBody, commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from './chonry-sms.request';
+import { accountBody, checkedMessages, commonWireFields, normalizedField, personalizedSendBody, plainSendBody } from './chonry-sms.request';
 import { QueuedSendPersonalizedSmsDto, QueuedSendSmsDto, SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from './dto';
 import { ChonrySmsApiError, ChonrySmsDeliveryReportsError, ChonrySmsError } from './errors';
 import { withAccount } from './errors/with-account';
@@ -28,7 +28,7 @@ import { ChonrySmsInFlightSends, NO_RETRY, ResolvedRetryOptions, withRetry } fro
 import { ChonrySmsOperation } from './telemetry/send-channel';
 import { countRecipients, outcomeOf, traceOperation, traceRequest } from './telemetry/telemetry';
 import { ChonrySmsTransport } from './transport/chonry-sms.transport';
-import { joinVariables, MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST, PersonalizedMessage } from './validation';
+import { joinVariables, MAX_MESSAGES_PER_REQUEST, MAX_MOBILES_PER_REQUEST } from './validation';
 
 /**
  * For the queue worker only (not exported from any entry point): checks and encodes a job's send
@@ -114,7 +114,7 @@ export class ChonrySmsService {
 
   private encodePersonal(input: SendPersonalizedSmsDto, as: typeof SendPersonalizedSmsDto | typeof QueuedSendPersonalizedSmsDto = SendPersonalizedSmsDto, allocate?: (size: number) => Buffer): EncodedSend {
     const dto = validateInput<SendPersonalizedSmsDto>(as, input);
-    const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
+    const messages = checkedMessages(dto);
     return { body: personalizedSendBody(this.options, commonWireFields(dto, this.options), messages, allocate), recipients: messages.length, operation: 'sendPersonalized' };
   }
 
@@ -148,10 +148,10 @@ export class ChonrySmsService {
     const settings = bulkSettings(this.options.bulk ?? {}, options, MAX_MESSAGES_PER_REQUEST);
     const dto = validateInput(SendPersonalizedBulkSmsDto, input);
     const common = commonWireFields(dto, this.options);
-    const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
+    const messages = checkedMessages(dto);
     return this.bulkSpan('sendPersonalizedBulk', messages.length, () => runBulk(messages, settings, {
       send: (chunk, pace) => this.dispatch(personalizedSendBody(this.options, common, chunk, this.transport.bodies.allocate), chunk.length, this.options.retry, 'sendPersonalizedBulk', pace),
-      mobilesOf: (chunk) => chunk.map((m) => m.mobile),
+      mobilesOf: (chunk) => chunk.mobiles(),
     }, this.inFlight.closingSignal));
   }
 

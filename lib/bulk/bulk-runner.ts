@@ -13,9 +13,15 @@ const logger = new Logger(CHONRY_LOGGER_CONTEXT);
  * What one request of a bulk send needs: send a chunk, and name its recipients. With a rate limit,
  * `pace` gives the slot for each attempt (retries included); the sender releases it when the attempt ends.
  */
-export interface BulkChunkSender<T> {
-  send(chunk: T[], pace?: RequestPacer): Promise<{ batchId: string }>;
-  mobilesOf(chunk: T[]): string[];
+export interface BulkChunkSender<C> {
+  send(chunk: C, pace?: RequestPacer): Promise<{ batchId: string }>;
+  mobilesOf(chunk: C): string[];
+}
+
+/** What a bulk send is split into chunks of: a list of numbers, or a `MessageList`. */
+export interface BulkItems<C extends { readonly length: number }> {
+  readonly length: number;
+  slice(start: number, end: number): C;
 }
 
 function asChonryError(err: unknown): ChonrySmsError {
@@ -41,10 +47,10 @@ function pacer(limiter: RequestRateLimiter, first: RateSlot, shutdown: AbortSign
  * request starts, so no stage copies the whole list. When `shutdown` aborts, no new request
  * starts and the chunks not yet started are reported as `shutdown` failures (not sent).
  */
-export async function runBulk<T>(
-  items: readonly T[],
+export async function runBulk<C extends { readonly length: number }>(
+  items: BulkItems<C>,
   settings: BulkSettings,
-  sender: BulkChunkSender<T>,
+  sender: BulkChunkSender<C>,
   shutdown?: AbortSignal,
 ): Promise<ChonrySmsBulkResult> {
   const total = items.length;

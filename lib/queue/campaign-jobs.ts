@@ -1,4 +1,4 @@
-import { normalizedField } from '../chonry-sms.request';
+import { checkedMessages, normalizedField } from '../chonry-sms.request';
 import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from '../dto';
 import type { PersonalizedMessage } from '../validation';
 import { isDate } from '../realm';
@@ -30,8 +30,8 @@ export interface CampaignPlan {
   chunks: Omit<CampaignJobData, 'campaignId' | 'index'>[];
 }
 
-function chunk<T>(list: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
+function chunk<C>(list: { readonly length: number; slice(start: number, end: number): C }, size: number): C[] {
+  const out: C[] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
 }
@@ -49,8 +49,9 @@ export function planCampaign(input: SendSmsDto | SendPersonalizedSmsDto, sizeOf:
     ...(typeof schedule === 'string' ? { scheduleSendTime: schedule } : {}),
   };
   if (personalized) {
-    const messages = normalizedField<PersonalizedMessage[]>(dto, 'messages');
-    return { total: messages.length, chunks: chunk(messages, sizeOf(true)).map((m) => ({ common, messages: m })) };
+    const messages = checkedMessages(dto);
+    // A job's JSON holds `{ mobile, variables }` objects, as it did before the compact form.
+    return { total: messages.length, chunks: chunk(messages, sizeOf(true)).map((m) => ({ common, messages: m.toArray() })) };
   }
   const mobiles = normalizedField<string[]>(dto, 'mobiles');
   // A copy: jobs are serialised after awaits, and the caller's array must not change what was validated.

@@ -166,21 +166,29 @@ function writeCodes(codes: Uint8Array, out: Buffer, at: number): number {
   return at + codes.length;
 }
 
-/** One personalised message in wire form: a normalised number and its variables. */
-export interface WireMessage {
-  mobile: string;
-  variables: readonly string[];
+/**
+ * Personalised messages in wire form (the checks' `MessageList`): message `i` has a normalised
+ * number `mobile(i)` and the variables `variable(j)` for `j` from `variablesStart(i)` up to, not
+ * including, `variablesStart(i + 1)`.
+ */
+export interface WireMessages {
+  readonly length: number;
+  mobile(i: number): string;
+  variablesStart(i: number): number;
+  variable(j: number): string;
 }
 
 /** The length of the `data` field's value for `messages` (see `writeMessagesData`). */
-function messagesDataLength(messages: readonly WireMessage[]): number {
+function messagesDataLength(messages: WireMessages): number {
   const count = messages.length;
   if (count === 0) return DATA_EMPTY.length;
   let length = DATA_OPEN.length + DATA_CLOSE.length + (count - 1) * DATA_NEXT.length + count * DATA_KEY_END.length;
+  let start = messages.variablesStart(0);
   for (let i = 0; i < count; i++) {
-    const { mobile, variables } = messages[i];
-    length += twiceLength(mobile, JSON_STRING_TEXT) + Math.max(0, variables.length - 1) * VARIABLES_SEPARATOR.length;
-    for (let k = 0; k < variables.length; k++) length += twiceLength(variables[k], JSON_STRING_TEXT);
+    const end = messages.variablesStart(i + 1);
+    length += twiceLength(messages.mobile(i), JSON_STRING_TEXT) + Math.max(0, end - start - 1) * VARIABLES_SEPARATOR.length;
+    for (let j = start; j < end; j++) length += twiceLength(messages.variable(j), JSON_STRING_TEXT);
+    start = end;
   }
   return length;
 }
@@ -190,19 +198,21 @@ function messagesDataLength(messages: readonly WireMessage[]): number {
  * with `##`, straight into `out`: no joined variables, JSON text or encoded copy of a 10,000-message
  * object is built on the way. Returns the end.
  */
-function writeMessagesData(messages: readonly WireMessage[], out: Buffer, at: number): number {
+function writeMessagesData(messages: WireMessages, out: Buffer, at: number): number {
   const count = messages.length;
   if (count === 0) return writeCodes(DATA_EMPTY, out, at);
   at = writeCodes(DATA_OPEN, out, at);
+  let start = messages.variablesStart(0);
   for (let i = 0; i < count; i++) {
-    const { mobile, variables } = messages[i];
+    const end = messages.variablesStart(i + 1);
     if (i > 0) at = writeCodes(DATA_NEXT, out, at);
-    at = writeTwice(mobile, out, at, JSON_STRING_TEXT);
+    at = writeTwice(messages.mobile(i), out, at, JSON_STRING_TEXT);
     at = writeCodes(DATA_KEY_END, out, at);
-    for (let k = 0; k < variables.length; k++) {
-      if (k > 0) at = writeCodes(VARIABLES_SEPARATOR, out, at);
-      at = writeTwice(variables[k], out, at, JSON_STRING_TEXT);
+    for (let j = start; j < end; j++) {
+      if (j > start) at = writeCodes(VARIABLES_SEPARATOR, out, at);
+      at = writeTwice(messages.variable(j), out, at, JSON_STRING_TEXT);
     }
+    start = end;
   }
   return writeCodes(DATA_CLOSE, out, at);
 }
@@ -264,7 +274,7 @@ export interface WireFields {
    * Personalised messages, written as `data` straight into the body: the same bytes as `data` set to
    * `personalizedData` of each message's number and variables joined with `##`.
    */
-  messages?: readonly WireMessage[];
+  messages?: WireMessages;
   scheduleSendTime?: string;
   senderId?: string;
 }

@@ -10,8 +10,8 @@ import {
   SendSmsDto,
 } from '../../lib';
 import { checkedField, QueuedSendPersonalizedSmsDto, QueuedSendSmsDto, validateInput, validateWithClassValidator } from '../../lib/dto';
-import { normalizedField } from '../../lib/chonry-sms.request';
-import type { PersonalizedMessage } from '../../lib/validation/messages';
+import { checkedMessages } from '../../lib/chonry-sms.request';
+import type { MessageList } from '../../lib/validation/messages';
 
 // validateInput runs the module's own checks for its own DTOs without class-validator's per-call
 // machinery; class-validator with the same options is the definition it must give the same verdicts as.
@@ -70,7 +70,7 @@ describe('validateInput reads the input once, and checks an instance by its own 
       Object.defineProperty(variables, 0, changing('x', 'x##y', reads));
       for (const [cls, input, kept] of [
         [SendSmsDto, { mobiles: list, variables: ['a'] }, (dto: object) => checkedField<string[]>(dto, 'mobiles')?.value],
-        [SendPersonalizedSmsDto, { messages: [{ mobile: '447911123456', variables }] }, (dto: object) => checkedField<{ variables: string[] }[]>(dto, 'messages')?.value.map((m) => m.variables)],
+        [SendPersonalizedSmsDto, { messages: [{ mobile: '447911123456', variables }] }, (dto: object) => checkedField<MessageList>(dto, 'messages')?.value.toArray().map((m) => m.variables)],
       ] as const) {
         let value: unknown;
         try {
@@ -113,12 +113,10 @@ describe('validateInput reads the input once, and checks an instance by its own 
     for (const key of ['__proto__', 'constructor', 'prototype']) {
       refusedAt(JSON.parse(`{"messages":[{"mobile":"447911123456","variables":["a"]}],"${key}":{"polluted":true}}`), key);
       refusedAt(JSON.parse(`{"messages":[{"mobile":"447911123456","variables":["a"],"${key}":{"polluted":true}}]}`), `messages[0].${key}`);
-      // Not enumerable: no copy, rest or check reads it; the message sent is a new { mobile, variables }.
+      // Not enumerable: no copy, rest or check reads it; what is sent is the mobile and variables alone.
       const hidden = Object.defineProperty({ mobile: '447911123456', variables: ['a'] }, key, { value: { polluted: true }, enumerable: false });
       const dto = validateInput(SendPersonalizedSmsDto, { messages: [hidden] });
-      const [sent] = normalizedField<PersonalizedMessage[]>(dto, 'messages');
-      assert.deepEqual(Object.getOwnPropertyNames(sent), ['mobile', 'variables']);
-      assert.equal(Object.getPrototypeOf(sent), Object.prototype);
+      assert.deepEqual(checkedMessages(dto).toArray(), [{ mobile: '447911123456', variables: ['a'] }]);
     }
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import fc from 'fast-check';
 import { doubleUrlEncode, encodeAccountForm, encodeSendForm, javaUrlEncode, personalizedData, WireFields } from '../../lib/transport';
+import { MessageList } from '../../lib/validation';
 import { loadVectors } from '../helpers';
 
 // The body as the bytes on the wire say it: every byte is ASCII, so latin1 reads it back exactly.
@@ -124,12 +125,12 @@ describe('form encoding', () => {
     fc.assert(
       fc.property(fc.array(message, { maxLength: 8 }), (messages) => {
         const data = personalizedData(messages.map((m) => [m.mobile, m.variables.join('##')] as const));
-        return form('k', 's', { templateId: '7', messages, senderId: 'A' }) === form('k', 's', { templateId: '7', data, senderId: 'A' });
+        return form('k', 's', { templateId: '7', messages: MessageList.of(messages), senderId: 'A' }) === form('k', 's', { templateId: '7', data, senderId: 'A' });
       }),
       { numRuns: 5_000 },
     );
     assert.equal(
-      form('k', 's', { messages: [{ mobile: '4479', variables: ['a "b"', 'c'] }] }),
+      form('k', 's', { messages: MessageList.of([{ mobile: '4479', variables: ['a "b"', 'c'] }]) }),
       `accesskey=k&secret=s&data=${doubleUrlEncode('{"4479":"a \\"b\\"##c"}')}`,
     );
   });

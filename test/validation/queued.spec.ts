@@ -15,7 +15,7 @@ describe('queued job checks', () => {
         assert.deepEqual(checkQueuedMobiles(full.value).problems, []);
         const messages = checkMessages(full.value.map((mobile) => ({ mobile, variables: ['a', 'b c'] })));
         assert.deepEqual(messages.problems, []);
-        assert.deepEqual(checkQueuedMessages(messages.value).problems, []);
+        assert.deepEqual(checkQueuedMessages(messages.value.toArray()).problems, []);
       }),
     );
   });
