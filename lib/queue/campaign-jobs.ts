@@ -1,5 +1,6 @@
 import { checkedMessages, normalizedField } from '../chonry-sms.request';
 import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from '../dto';
+import type { BulkItems } from '../bulk/bulk-runner';
 import type { PersonalizedMessage } from '../validation';
 import { isDate } from '../realm';
 
@@ -30,7 +31,7 @@ export interface CampaignPlan {
   chunks: Omit<CampaignJobData, 'campaignId' | 'index'>[];
 }
 
-function chunk<C>(list: { readonly length: number; slice(start: number, end: number): C }, size: number): C[] {
+function chunk<C extends { readonly length: number }>(list: BulkItems<C>, size: number): C[] {
   const out: C[] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;

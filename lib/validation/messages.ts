@@ -99,6 +99,27 @@ class MessageListBuilder {
     this.starts[this.mobiles.length] = this.variables.length;
   }
 
+  /**
+   * Pushes a message's variables: `list` must be a non-empty array of variables that pass
+   * `variableProblem`. Each element is read once, checked and kept, so what is sent is what was
+   * checked (a bulk send builds its later requests after the caller may have changed its arrays).
+   * Returns false, with nothing left pushed, when they do not pass.
+   */
+  takeVariables(list: unknown): boolean {
+    if (!Array.isArray(list)) return false;
+    const count = (list as unknown[]).length;
+    if (count === 0) return false;
+    for (let k = 0; k < count; k++) {
+      const v: unknown = (list as unknown[])[k];
+      if (variableProblem(v) !== undefined) {
+        this.drop();
+        return false;
+      }
+      this.variables.push(v as string);
+    }
+    return true;
+  }
+
   /** Forgets the variables pushed since the last `add`. */
   drop(): void {
     this.variables.length = this.starts[this.mobiles.length];
@@ -119,19 +140,7 @@ function wellFormedMessage(item: unknown, out: MessageListBuilder): string | und
   const o = item as Record<string, unknown>;
   for (const key in o) if (key !== 'mobile' && key !== 'variables') return undefined;
   const { mobile: rawMobile, variables: rawVariables } = o;
-  if (typeof rawMobile !== 'string' || !Array.isArray(rawVariables)) return undefined;
-  // Each element read once, checked and kept: a bulk send builds its later requests after the
-  // caller may have changed its own arrays, and what is sent must be what was checked.
-  const count = (rawVariables as unknown[]).length;
-  if (count === 0) return undefined;
-  for (let k = 0; k < count; k++) {
-    const v: unknown = (rawVariables as unknown[])[k];
-    if (variableProblem(v) !== undefined) {
-      out.drop();
-      return undefined;
-    }
-    out.variables.push(v as string);
-  }
+  if (typeof rawMobile !== 'string' || !out.takeVariables(rawVariables)) return undefined;
   const mobile = validMobile(rawMobile);
   if (mobile === undefined) out.drop();
   return mobile;
@@ -216,13 +225,7 @@ export function checkQueuedMessages(list: unknown, field = 'messages', max = MAX
     if (typeof item !== 'object' || item === null || Array.isArray(item) || Object.keys(item).length !== 2) return changed(i, 'is not a { mobile, variables } message');
     // One read of each field and of each variable, which is both checked and sent.
     const { mobile, variables } = item as Record<string, unknown>;
-    const count = Array.isArray(variables) ? (variables as unknown[]).length : 0;
-    if (!isNormalizedShape(mobile) || count === 0) return changed(i, 'is not a { mobile, variables } message as it was queued');
-    for (let k = 0; k < count; k++) {
-      const v: unknown = (variables as unknown[])[k];
-      if (variableProblem(v) !== undefined) return changed(i, 'is not a { mobile, variables } message as it was queued');
-      out.variables.push(v as string);
-    }
+    if (!isNormalizedShape(mobile) || !out.takeVariables(variables)) return changed(i, 'is not a { mobile, variables } message as it was queued');
     if (!seen.add(mobile as string)) return changed(i, 'repeats a mobile');
     out.add(mobile as string);
   }
