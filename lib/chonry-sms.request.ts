@@ -1,24 +1,47 @@
 import { ResolvedChonrySmsOptions, revealSecret } from './chonry-sms.options';
-import { checkedField, ChonrySmsSendOptionsDto } from './dto';
+import { checkedField, ChonrySmsSendOptionsDto, hasCheckedFields } from './dto';
 import { encodeAccountForm, encodeSendForm, WireFields } from './transport/form-encoding';
 import { MessageList, toProviderTime } from './validation';
 
-/** The fields every send shares, with the module's defaults applied. */
-export function commonWireFields(dto: ChonrySmsSendOptionsDto, options: ResolvedChonrySmsOptions): WireFields {
+/** The fields every send shares as validation read them, without the module's defaults. */
+export interface CheckedCommonFields {
+  templateId?: string;
+  sign?: string;
+  senderId?: string;
+  scheduleSendTime?: Date | string;
+}
+
+/** A validated DTO's shared fields as their checks read them (see `normalizedField`). */
+export function checkedCommonFields(dto: ChonrySmsSendOptionsDto): CheckedCommonFields {
   return {
-    sign: dto.sign ?? options.defaults.sign,
-    templateId: dto.templateId ?? options.defaults.templateId,
-    scheduleSendTime:
-      dto.scheduleSendTime === undefined || dto.scheduleSendTime === null
-        ? undefined
-        : toProviderTime(dto.scheduleSendTime, options.timeZone),
-    senderId: dto.senderId ?? options.defaults.senderId,
+    templateId: normalizedField<string | undefined>(dto, 'templateId'),
+    sign: normalizedField<string | undefined>(dto, 'sign'),
+    senderId: normalizedField<string | undefined>(dto, 'senderId'),
+    scheduleSendTime: normalizedField<Date | string | undefined>(dto, 'scheduleSendTime'),
   };
 }
 
-/** The value a field check normalised (e.g. mobiles without duplicates), falling back to the raw one. */
+/** The fields every send shares, with the module's defaults applied. */
+export function commonWireFields(dto: ChonrySmsSendOptionsDto, options: ResolvedChonrySmsOptions): WireFields {
+  const checked = checkedCommonFields(dto);
+  return {
+    sign: checked.sign ?? options.defaults.sign,
+    templateId: checked.templateId ?? options.defaults.templateId,
+    scheduleSendTime: checked.scheduleSendTime === undefined ? undefined : toProviderTime(checked.scheduleSendTime, options.timeZone),
+    senderId: checked.senderId ?? options.defaults.senderId,
+  };
+}
+
+/**
+ * The value a field's check read and normalised (e.g. mobiles without duplicates, variables copied).
+ * Never a second read of the DTO, which a getter or Proxy could answer differently: on a validated
+ * DTO a property no check recorded was skipped as optional (null or undefined), and reads as
+ * undefined. Only a DTO none of the module's checks ran on gives its raw value.
+ */
 export function normalizedField<T>(dto: object, property: string): T {
-  return (checkedField<T>(dto, property)?.value ?? (dto as Record<string, unknown>)[property]) as T;
+  const checked = checkedField<T>(dto, property);
+  if (checked) return checked.value;
+  return (hasCheckedFields(dto) ? undefined : (dto as Record<string, unknown>)[property]) as T;
 }
 
 /**

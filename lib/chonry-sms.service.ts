@@ -109,7 +109,7 @@ export class ChonrySmsService {
   private encodePlain(input: SendSmsDto, as: typeof SendSmsDto | typeof QueuedSendSmsDto = SendSmsDto, allocate?: (size: number) => Buffer): EncodedSend {
     const dto = validateInput<SendSmsDto>(as, input);
     const mobiles = normalizedField<string[]>(dto, 'mobiles');
-    return { body: plainSendBody(this.options, commonWireFields(dto, this.options), mobiles, joinVariables(dto.variables), allocate), recipients: mobiles.length, operation: 'send' };
+    return { body: plainSendBody(this.options, commonWireFields(dto, this.options), mobiles, joinVariables(normalizedField<string[]>(dto, 'variables')), allocate), recipients: mobiles.length, operation: 'send' };
   }
 
   private encodePersonal(input: SendPersonalizedSmsDto, as: typeof SendPersonalizedSmsDto | typeof QueuedSendPersonalizedSmsDto = SendPersonalizedSmsDto, allocate?: (size: number) => Buffer): EncodedSend {
@@ -136,7 +136,7 @@ export class ChonrySmsService {
     const settings = bulkSettings(this.options.bulk ?? {}, options, MAX_MOBILES_PER_REQUEST);
     const dto = validateInput(SendBulkSmsDto, input);
     const common = commonWireFields(dto, this.options);
-    const content = joinVariables(dto.variables);
+    const content = joinVariables(normalizedField<string[]>(dto, 'variables'));
     const mobiles = normalizedField<string[]>(dto, 'mobiles');
     return this.bulkSpan('sendBulk', mobiles.length, () => runBulk(mobiles, settings, {
       send: (chunk, pace) => this.dispatch(plainSendBody(this.options, common, chunk, content, this.transport.bodies.allocate), chunk.length, this.options.retry, 'sendBulk', pace),

@@ -15,7 +15,10 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** Whether `value` is a Date of any realm (`fs.Stats` times are Node's, for one). */
+/**
+ * Whether `value` is a real Date of any realm (`fs.Stats` times are Node's, for one): one with a
+ * time value. Not `instanceof`, which `Object.create(Date.prototype)` passes and Date's methods refuse.
+ */
 export function isDate(value: unknown): value is Date {
-  return value instanceof Date || types.isDate(value);
+  return types.isDate(value);
 }

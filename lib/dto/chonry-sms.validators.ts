@@ -5,9 +5,9 @@ import {
   checkMobiles,
   checkQueuedMessages,
   checkQueuedMobiles,
+  checkScheduleTime,
   checkVariables,
   Problem,
-  scheduleTimeProblem,
   shortTextProblem,
 } from '../validation';
 
@@ -23,6 +23,11 @@ const results = new WeakMap<object, Map<string, Checked<unknown>>>();
 
 export function checkedField<T>(object: object, property: string): Checked<T> | undefined {
   return results.get(object)?.get(property) as Checked<T> | undefined;
+}
+
+/** @internal Whether any of the module's checks ran on `object` (every module DTO has one that always runs). */
+export function hasCheckedFields(object: object): boolean {
+  return results.has(object);
 }
 
 function record(object: object, property: string, checked: Checked<unknown>): void {
@@ -117,7 +122,7 @@ export function IsChonryVariables(options?: ValidationOptions): PropertyDecorato
 
 /** A `Date`, or a real `yyyy-MM-dd HH:mm:ss` time. */
 export function IsChonryScheduleTime(options?: ValidationOptions): PropertyDecorator {
-  return fieldDecorator('isChonryScheduleTime', scalar(scheduleTimeProblem), options);
+  return fieldDecorator('isChonryScheduleTime', checkScheduleTime, options);
 }
 
 /** A short non-empty string (templateId, sign, senderId). */

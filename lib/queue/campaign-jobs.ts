@@ -1,4 +1,4 @@
-import { checkedMessages, normalizedField } from '../chonry-sms.request';
+import { checkedCommonFields, checkedMessages, normalizedField } from '../chonry-sms.request';
 import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from '../dto';
 import type { BulkItems } from '../bulk/bulk-runner';
 import type { PersonalizedMessage } from '../validation';
@@ -41,11 +41,12 @@ function chunk<C extends { readonly length: number }>(list: BulkItems<C>, size: 
 export function planCampaign(input: SendSmsDto | SendPersonalizedSmsDto, sizeOf: (personalized: boolean) => number): CampaignPlan {
   const personalized = typeof input === 'object' && input !== null && 'messages' in input;
   const dto = personalized ? validateInput(SendPersonalizedBulkSmsDto, input) : validateInput(SendBulkSmsDto, input);
-  const schedule = dto.scheduleSendTime;
+  const checked = checkedCommonFields(dto);
+  const schedule = checked.scheduleSendTime;
   const common: CampaignCommon = {
-    ...(dto.templateId !== undefined ? { templateId: dto.templateId } : {}),
-    ...(dto.sign !== undefined ? { sign: dto.sign } : {}),
-    ...(dto.senderId !== undefined ? { senderId: dto.senderId } : {}),
+    ...(checked.templateId !== undefined ? { templateId: checked.templateId } : {}),
+    ...(checked.sign !== undefined ? { sign: checked.sign } : {}),
+    ...(checked.senderId !== undefined ? { senderId: checked.senderId } : {}),
     ...(isDate(schedule) ? { scheduleSendTime: schedule.toISOString(), scheduleIsDate: true } : {}),
     ...(typeof schedule === 'string' ? { scheduleSendTime: schedule } : {}),
   };
@@ -55,8 +56,8 @@ export function planCampaign(input: SendSmsDto | SendPersonalizedSmsDto, sizeOf:
     return { total: messages.length, chunks: chunk(messages, sizeOf(true)).map((m) => ({ common, messages: m.toArray() })) };
   }
   const mobiles = normalizedField<string[]>(dto, 'mobiles');
-  // A copy: jobs are serialised after awaits, and the caller's array must not change what was validated.
-  const variables = [...(dto as SendBulkSmsDto).variables];
+  // The check's own copy: jobs are serialised after awaits, and the caller's array must not change what was validated.
+  const variables = normalizedField<string[]>(dto, 'variables');
   return { total: mobiles.length, chunks: chunk(mobiles, sizeOf(false)).map((m) => ({ common, mobiles: m, variables })) };
 }
 

@@ -192,7 +192,7 @@ export function checkMessages(list: unknown, field = 'messages', max = MAX_MESSA
     for (const key of Object.keys(rest)) problems.push({ path: `${path}.${key}`, message: 'is not a known field' });
     const m = checkMobile(rawMobile, `${path}.mobile`);
     // Read once into a copy, which is both checked and kept.
-    const v = checkVariables(Array.isArray(rawVariables) ? Array.from(rawVariables as unknown[]) : rawVariables, `${path}.variables`);
+    const v = checkVariables(rawVariables, `${path}.variables`);
     if (m.problem) problems.push(m.problem);
     problems.push(...v.problems);
     if (m.mobile === undefined) continue;

@@ -1,4 +1,4 @@
-import { describeType, echo } from './problem';
+import { Checked, describeType, echo } from './problem';
 import { isDate } from '../realm';
 
 const PROVIDER_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
@@ -37,8 +37,16 @@ export function isKnownTimeZone(timeZone: string): boolean {
 /** Formats a Date as the provider's `yyyy-MM-dd HH:mm:ss` wall-clock time in `timeZone`. */
 export function formatScheduleTime(date: Date, timeZone: string): string {
   const parts: Record<string, string> = {};
-  for (const p of formatterFor(timeZone).formatToParts(date)) parts[p.type] = p.value;
+  for (const p of formatterFor(timeZone).formatToParts(timeValue(date))) parts[p.type] = p.value;
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+/**
+ * A Date's own time value. Not `date.getTime()`: a Date can carry its own `getTime`, `valueOf` or
+ * `Symbol.toPrimitive`, and the instant checked must be the instant sent.
+ */
+function timeValue(date: Date): number {
+  return Date.prototype.getTime.call(date);
 }
 
 function isRealCalendarTime(s: string): boolean {
@@ -55,12 +63,12 @@ function isRealCalendarTime(s: string): boolean {
  */
 export function scheduleTimeProblem(value: unknown): string | undefined {
   if (isDate(value)) {
-    const t = value.getTime();
+    const t = timeValue(value);
     if (Number.isNaN(t)) return 'is an invalid Date';
     // The wire format holds years 1000 to 9999, and the Date is written in the module's time zone
     // (up to 14 hours, and historically a little more, either side of UTC): keep a day's margin.
     return t < EARLIEST_SCHEDULE || t > LATEST_SCHEDULE
-      ? `is out of range (${value.toISOString()}): a Date must lie from 1000-01-02 to 9999-12-30 UTC, so that its year has four digits in every time zone`
+      ? `is out of range (${new Date(t).toISOString()}): a Date must lie from 1000-01-02 to 9999-12-30 UTC, so that its year has four digits in every time zone`
       : undefined;
   }
   if (typeof value === 'string') {
@@ -69,6 +77,13 @@ export function scheduleTimeProblem(value: unknown): string | undefined {
       : `${echo(value)} must be a Date or a real time written as yyyy-MM-dd HH:mm:ss`;
   }
   return `must be a Date or a yyyy-MM-dd HH:mm:ss string (got ${describeType(value)})`;
+}
+
+/** The schedule-time check: the value it keeps is a plain Date of the instant checked, or the string. */
+export function checkScheduleTime(value: unknown, field = 'scheduleSendTime'): Checked<Date | string> {
+  const message = scheduleTimeProblem(value);
+  if (message) return { value: '', problems: [{ path: field, message }] };
+  return { value: isDate(value) ? new Date(timeValue(value)) : (value as string), problems: [] };
 }
 
 /** The wire form of a validated schedule time. */

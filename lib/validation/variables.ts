@@ -25,11 +25,15 @@ export function variableProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Validates a template's variables: a non-empty array of safe, non-empty strings. */
-export function checkVariables(list: unknown, field = 'variables'): Checked<string[]> {
-  if (!Array.isArray(list)) {
-    return { value: [], problems: [{ path: field, message: `must be an array of strings (got ${describeType(list)})` }] };
+/**
+ * Validates a template's variables: a non-empty array of safe, non-empty strings. The value is a
+ * copy, each element read once: what was checked is what is sent, whatever getters the array has.
+ */
+export function checkVariables(input: unknown, field = 'variables'): Checked<string[]> {
+  if (!Array.isArray(input)) {
+    return { value: [], problems: [{ path: field, message: `must be an array of strings (got ${describeType(input)})` }] };
   }
+  const list: unknown[] = Array.from(input as unknown[]);
   const problems: Problem[] = [];
   if (list.length === 0) problems.push({ path: field, message: 'must contain at least 1 variable' });
   for (let i = 0; i < list.length; i++) {
