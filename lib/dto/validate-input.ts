@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { getMetadataStorage, validateSync, ValidationError } from 'class-validator';
 import { ChonrySmsValidationError } from '../errors';
 import { isDate } from '../realm';
-import { describeType, Problem } from '../validation';
+import { describeType, keepStringMethodsFast, Problem } from '../validation';
 import { checkedField, fieldCheckOf, runFieldCheck } from './chonry-sms.validators';
 import type { Checked } from '../validation';
 
@@ -152,6 +152,7 @@ export function validateWithClassValidator<T extends object>(cls: Type<T>, input
  * cannot silently fall back to a default. Throws `ChonrySmsValidationError` listing every problem.
  */
 export function validateInput<T extends object>(cls: Type<T>, input: unknown): T {
+  keepStringMethodsFast();
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ChonrySmsValidationError([{ path: '(input)', message: `must be an object (got ${describeType(input)})` }]);
   }

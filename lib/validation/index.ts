@@ -4,3 +4,4 @@ export * from './variables';
 export * from './messages';
 export * from './schedule-time';
 export * from './short-text';
+export * from './string-methods';
