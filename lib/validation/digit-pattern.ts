@@ -228,6 +228,11 @@ interface Automaton {
 class LazyDfa {
   /** next[state * 10 + digit]: the state after the digit, or UNKNOWN until first needed. */
   private next = new Int32Array(64 * 10).fill(UNKNOWN);
+  /**
+   * pairs[state * 100 + two digits' value]: the state after both, or UNKNOWN until first needed.
+   * A walk is a chain of table loads, each waiting for the one before; two digits a load halves it.
+   */
+  private pairs = new Int32Array(64 * 100).fill(UNKNOWN);
   private accepting = new Uint8Array(64);
   private readonly sets: { states: number[]; count: number }[] = [];
   private readonly ids = new Map<string, number>();
@@ -241,20 +246,43 @@ class LazyDfa {
   /** The verdict on `s` from `at` to its end; undefined when the DFA grew too big. */
   matches(s: string, at: number): boolean | undefined {
     let state = this.start;
-    let next = this.next;
-    for (let i = at; i < s.length; i++) {
-      const digit = s.charCodeAt(i) - 48;
-      if (digit < 0 || digit > 9) return false; // the patterns match digits only
-      let to = next[state * 10 + digit];
+    let pairs = this.pairs;
+    const end = s.length;
+    let i = at;
+    for (; i + 1 < end; i += 2) {
+      const first = s.charCodeAt(i) - 48;
+      const second = s.charCodeAt(i + 1) - 48;
+      if (first < 0 || first > 9 || second < 0 || second > 9) return false; // the patterns match digits only
+      let to = pairs[state * 100 + first * 10 + second];
       if (to === UNKNOWN) {
-        to = this.step(state, digit);
+        to = this.pairStep(state, first, second);
         if (to === UNKNOWN) return undefined;
-        next = this.next; // the table may have grown
+        pairs = this.pairs; // the table may have grown
       }
       if (to === DEAD) return false;
       state = to;
     }
+    if (i < end) {
+      const digit = s.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return false;
+      let to = this.next[state * 10 + digit];
+      if (to === UNKNOWN) to = this.step(state, digit);
+      if (to === UNKNOWN) return undefined;
+      state = to;
+    }
     return this.accepting[state] === 1;
+  }
+
+  /** The state after `first` then `second`, by single steps, kept in `pairs`; UNKNOWN if too big. */
+  private pairStep(state: number, first: number, second: number): number {
+    let middle = this.next[state * 10 + first];
+    if (middle === UNKNOWN) middle = this.step(state, first);
+    if (middle === UNKNOWN) return UNKNOWN;
+    let to = middle === DEAD ? DEAD : this.next[middle * 10 + second];
+    if (to === UNKNOWN) to = this.step(middle, second);
+    if (to === UNKNOWN) return UNKNOWN;
+    this.pairs[state * 100 + first * 10 + second] = to;
+    return to;
   }
 
   private step(state: number, digit: number): number {
@@ -292,6 +320,9 @@ class LazyDfa {
       const grown = new Int32Array(this.next.length * 2).fill(UNKNOWN);
       grown.set(this.next);
       this.next = grown;
+      const pairs = new Int32Array(this.pairs.length * 2).fill(UNKNOWN);
+      pairs.set(this.pairs);
+      this.pairs = pairs;
       const accepting = new Uint8Array(this.accepting.length * 2);
       accepting.set(this.accepting);
       this.accepting = accepting;
