@@ -233,6 +233,8 @@ class LazyDfa {
    * A walk is a chain of table loads, each waiting for the one before; two digits a load halves it.
    */
   private pairs = new Int32Array(64 * 100).fill(UNKNOWN);
+  /** The digits' value (exact up to 15 digits) of the last walk that matched. */
+  value = 0;
   private accepting = new Uint8Array(64);
   private readonly sets: { states: number[]; count: number }[] = [];
   private readonly ids = new Map<string, number>();
@@ -249,11 +251,16 @@ class LazyDfa {
     let pairs = this.pairs;
     const end = s.length;
     let i = at;
+    // The value costs next to nothing here (the loads are the walk's critical path), and spares the
+    // repeat check a pass over the digits (see `e164DigitsOf`).
+    let value = 0;
     for (; i + 1 < end; i += 2) {
       const first = s.charCodeAt(i) - 48;
       const second = s.charCodeAt(i + 1) - 48;
       if (first < 0 || first > 9 || second < 0 || second > 9) return false; // the patterns match digits only
-      let to = pairs[state * 100 + first * 10 + second];
+      const pair = first * 10 + second;
+      value = value * 100 + pair;
+      let to = pairs[state * 100 + pair];
       if (to === UNKNOWN) {
         to = this.pairStep(state, first, second);
         if (to === UNKNOWN) return undefined;
@@ -269,7 +276,9 @@ class LazyDfa {
       if (to === UNKNOWN) to = this.step(state, digit);
       if (to === UNKNOWN) return undefined;
       state = to;
+      value = value * 10 + digit;
     }
+    this.value = value;
     return this.accepting[state] === 1;
   }
 
@@ -395,13 +404,23 @@ export class DigitPatterns {
     return this.built() !== null;
   }
 
+  /**
+   * After `matches` answered true: the value of `s` from `at` on (exact up to 15 digits) when the
+   * DFA gave the verdict, else 0.
+   */
+  value = 0;
+
   matches(s: string, at: number): boolean {
     const dfa = this.dfa === undefined ? (++this.uses < DFA_AFTER ? undefined : this.built()) : this.dfa;
     if (dfa) {
       const verdict = dfa.matches(s, at);
-      if (verdict !== undefined) return verdict;
+      if (verdict !== undefined) {
+        this.value = dfa.value;
+        return verdict;
+      }
       this.dfa = null; // grew too big: the RegExps from now on
     }
+    this.value = 0;
     return this.byRegExps(s, at);
   }
 

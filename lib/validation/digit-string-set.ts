@@ -91,16 +91,16 @@ const PART_SIZE = 2_048;
  * checked in the list's order with a small table: one table for a million numbers is 16 MB, and
  * nearly every lookup in it missed the processor's caches (about three times the cost per number).
  */
-export function withoutRepeats(list: string[], partitionFrom = PARTITION_FROM): string[] {
+export function withoutRepeats(list: string[], partitionFrom = PARTITION_FROM, known?: Float64Array): string[] {
   let previous = -1;
   let ascending = true;
   for (let i = 0; i < list.length && ascending; i++) {
-    const value = Number(list[i]);
+    const value = (known !== undefined && known[i]) || Number(list[i]);
     ascending = value > previous;
     previous = value;
   }
   if (ascending) return list;
-  const repeats = list.length >= partitionFrom ? repeatsByParts(list) : repeatsByTable(list);
+  const repeats = list.length >= partitionFrom ? repeatsByParts(list, known) : repeatsByTable(list);
   if (repeats === undefined) return list;
   const kept: string[] = [];
   for (let i = 0; i < list.length; i++) if (repeats[i] === 0) kept.push(list[i]);
@@ -125,15 +125,15 @@ function repeatsByTable(list: string[]): Uint8Array | undefined {
  * one function of several loops kept falling back to the interpreter at the next loop, which boxed
  * every number (about 2.5 times slower for a million).
  */
-function repeatsByParts(list: string[]): Uint8Array | undefined {
+function repeatsByParts(list: string[], known: Float64Array | undefined): Uint8Array | undefined {
   const n = list.length;
   let parts = 1;
   while (parts * PART_SIZE < n) parts *= 2;
   // A number's part is its hash's top bits (none when there is one part).
   const partShift = 32 - Math.log2(parts);
-  const { values, hashes, order, grouped } = scratchFor(n);
+  const { values, hashes, order, grouped } = scratchFor(n, known);
   const starts = new Uint32Array(parts + 1);
-  measure(list, values, hashes, starts, partShift);
+  measure(list, known, values, hashes, starts, partShift);
   for (let p = 0; p < parts; p++) starts[p + 1] += starts[p];
   group(n, values, hashes, starts, partShift, order, grouped);
   return markRepeats(n, hashes, starts, order, grouped);
@@ -157,20 +157,31 @@ interface Scratch {
 const SHARED_SCRATCH_UP_TO = 65_536;
 let shared: Scratch | undefined;
 
-function scratchFor(n: number): Scratch {
-  if (n > SHARED_SCRATCH_UP_TO) return newScratch(n);
+/** `known` (from `valuesFor`) serves as the values array of a list too long to share one. */
+function scratchFor(n: number, known?: Float64Array): Scratch {
+  if (n > SHARED_SCRATCH_UP_TO) return newScratch(n, known);
   shared ??= newScratch(SHARED_SCRATCH_UP_TO);
   return shared;
 }
 
-function newScratch(n: number): Scratch {
-  return { values: new Float64Array(n), hashes: new Int32Array(n), order: new Uint32Array(n), grouped: new Float64Array(n) };
+function newScratch(n: number, values: Float64Array = new Float64Array(n)): Scratch {
+  return { values, hashes: new Int32Array(n), order: new Uint32Array(n), grouped: new Float64Array(n) };
+}
+
+/**
+ * @internal An array for the values of a list of `n` numbers as its check reads them (0 where it
+ * did not), for `withoutRepeats`'s `known`: the repeat check's own values array (shared up to
+ * 65,536 numbers), so the values cost no copy. Its entries from an earlier list are stale: the
+ * check must write every entry below `n`. Only for lists of `PARTITION_FROM` numbers or more.
+ */
+export function valuesFor(n: number): Float64Array {
+  return n > SHARED_SCRATCH_UP_TO ? new Float64Array(n) : scratchFor(n).values;
 }
 
 /** Each number's value and hash, and how many fall in each part (counted at `starts[part + 1]`). */
-function measure(list: string[], values: Float64Array, hashes: Int32Array, starts: Uint32Array, partShift: number): void {
+function measure(list: string[], known: Float64Array | undefined, values: Float64Array, hashes: Int32Array, starts: Uint32Array, partShift: number): void {
   for (let i = 0; i < list.length; i++) {
-    const value = valueOf(list[i]);
+    const value = (known !== undefined && known[i]) || valueOf(list[i]);
     const hash = hashOfValue(value);
     values[i] = value;
     hashes[i] = hash;

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { withoutRepeats } from './digit-string-set';
+import { PARTITION_FROM, valuesFor, withoutRepeats } from './digit-string-set';
 import { e164DigitsOf } from './numbering-plans';
 import { Checked, describeType, echo, Problem } from './problem';
 
@@ -50,10 +50,12 @@ export function normalizeMobile(raw: string): { mobile: string } | { reason: str
  * The normalised number when `raw` is valid, else undefined: `normalizeMobile`'s verdict without
  * allocating a result per number (bulk lists are checked a million numbers at a time).
  */
-export function validMobile(raw: string): string | undefined {
+export function validMobile(raw: string, values?: Float64Array, index = 0): string | undefined {
+  // With `values`: the number's value at `index`, or 0 (see `e164DigitsOf`).
+  if (values !== undefined) values[index] = 0;
   // normalizeMobile would leave such a string as it is and ask the fast check first.
   if (PROVIDER_FORM.test(raw) && raw.length <= MAX_WRITTEN_LENGTH) {
-    const mobile = e164DigitsOf(raw);
+    const mobile = e164DigitsOf(raw, values, index);
     if (mobile !== undefined) return mobile;
   }
   const r = normalizeMobile(raw);
@@ -90,16 +92,18 @@ export function checkMobiles(
   // another): the list is copied once, checked in the copy, and the copy holds the normalised
   // numbers. Never the caller's array: a bulk send builds later requests after it may have changed.
   const value = list.slice() as unknown[];
+  // A long list's numbers' values, as the check reads them, for the repeat check (index = kept).
+  const values = value.length >= PARTITION_FROM ? valuesFor(value.length) : undefined;
   let kept = 0;
   for (let i = 0; i < value.length; i++) {
     const raw = value[i];
     // Same verdicts as checkMobile; the element's path is only built when there is a problem.
-    const mobile = typeof raw === 'string' ? validMobile(raw) : undefined;
+    const mobile = typeof raw === 'string' ? validMobile(raw, values, kept) : undefined;
     if (mobile === undefined) problems.push(checkMobile(raw, `${field}[${i}]`).problem!);
     else value[kept++] = mobile;
   }
   value.length = kept;
-  return { value: problems.length > 0 ? (value as string[]) : withoutRepeats(value as string[]), problems };
+  return { value: problems.length > 0 ? (value as string[]) : withoutRepeats(value as string[], PARTITION_FROM, values), problems };
 }
 
 /** Whether `s` has the shape of a normalised number: 1–15 ASCII digits, the first not 0. */

@@ -40,6 +40,10 @@ const OTHER_TYPES = ['PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSON
 const MIN_LENGTH_FOR_NSN = 2;
 const MAX_LENGTH_FOR_NSN = 17;
 const MAX_LENGTH_COUNTRY_CODE = 3;
+// A number of up to 15 digits is exactly a double (< 2^53); so is each power of ten up to 10^15.
+const MAX_EXACT_DIGITS = 15;
+const POWERS_OF_TEN = [1];
+while (POWERS_OF_TEN.length <= MAX_EXACT_DIGITS) POWERS_OF_TEN.push(POWERS_OF_TEN[POWERS_OF_TEN.length - 1] * 10);
 
 /*
  * The prefix patterns are compiled sticky (flag y), as are the number patterns where no DFA
@@ -180,9 +184,11 @@ function strippedNationalNumber(digits: string, at: number, plans: CallingCodePl
  * metadata, else undefined: the same answer as
  * `parsePhoneNumberFromString('+' + digits)?.isValid() ? number.slice(1) : undefined`, so a national
  * prefix written after the calling code ('44 0 7911…') is dropped as the library drops it.
- * `digits` must be ASCII digits.
+ * `digits` must be ASCII digits. With `values`, a valid number's numeric value goes to
+ * `values[index]` when the walk that checked it also read it (else 0 is left there): the repeat
+ * check needs each number's value, and reading the digits again for it cost as much as the walk.
  */
-export function e164DigitsOf(digits: string): string | undefined {
+export function e164DigitsOf(digits: string, values?: Float64Array, index = 0): string | undefined {
   // parseInput: "+" and fewer than 3 digits is not a viable phone number.
   if (digits.length < 3 || digits.charCodeAt(0) === 48 /* 0 */) return undefined;
   let code = 0;
@@ -197,10 +203,12 @@ export function e164DigitsOf(digits: string): string | undefined {
     const nationalLength = s.length - at;
     if (nationalLength < MIN_LENGTH_FOR_NSN || nationalLength > MAX_LENGTH_FOR_NSN) return undefined;
     const plan = countryPlan(plans, s, at) ?? plans.main;
-    const valid = (plan.hasTypes ? plan.typed : plan.nationalNumber).matches(s, at);
-    if (!valid) return undefined;
+    const patterns = plan.hasTypes ? plan.typed : plan.nationalNumber;
+    if (!patterns.matches(s, at)) return undefined;
     // The common case, nothing stripped: the input is already the answer.
-    return stripped === undefined ? digits : digits.slice(0, length) + stripped;
+    if (stripped !== undefined) return digits.slice(0, length) + stripped;
+    if (values !== undefined && digits.length <= MAX_EXACT_DIGITS && patterns.value !== 0) values[index] = code * POWERS_OF_TEN[digits.length - length] + patterns.value;
+    return digits;
   }
   return undefined;
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from '@jest/globals';
 import fc from 'fast-check';
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import examples from 'libphonenumber-js/mobile/examples';
 import { checkMobiles } from '../../lib/validation';
 import { DigitStringSet, PARTITION_FROM, withoutRepeats } from '../../lib/validation/digit-string-set';
 
@@ -44,6 +46,36 @@ describe('DigitStringSet', () => {
     assert.deepEqual(long.value, unique);
     const short = checkMobiles(written.slice(0, 100).concat(written.slice(400, 500)), 'mobiles', Infinity);
     assert.deepEqual(short.value, unique.slice(0, 100));
+  });
+
+  it('de-duplicates lists long enough to split by hash exactly as a Set of libphonenumber-js E.164 numbers would', () => {
+    // Every country's example mobile and a few neighbours, written in the forms a list mixes: the
+    // check reads most numbers' values while it walks their digits and the rest again (written with
+    // '+', '00' or spaces, a national prefix after the code, a plan still on its RegExps), and the
+    // repeat check must treat both alike, across calls that share its working arrays.
+    const pool = getCountries().flatMap((country) => {
+      const national = (examples as Record<string, string | undefined>)[country];
+      if (!national) return [];
+      const code = getCountryCallingCode(country);
+      return [0, 1, 2, 3].map((d) => `${code}${national.slice(0, -1)}${(Number(national.slice(-1)) + d) % 10}`);
+    });
+    const e164 = (written: string): string | undefined => {
+      const parsed = parsePhoneNumberFromString(written.startsWith('00') ? `+${written.slice(2)}` : written.startsWith('+') ? written : `+${written}`);
+      return parsed?.isValid() ? parsed.number.slice(1) : undefined;
+    };
+    const valid = pool.filter((m) => e164(m) !== undefined);
+    const written = fc.tuple(fc.constantFrom(...valid), fc.constantFrom('', '+', '00', '+ ')).map(([m, form]) => `${form}${m}`);
+    fc.assert(
+      fc.property(fc.array(written, { minLength: PARTITION_FROM, maxLength: PARTITION_FROM + 3_000 }), (list) => {
+        const checked = checkMobiles(list, 'mobiles', Infinity);
+        assert.deepEqual(checked.problems, []);
+        const expected = [...new Set(list.map((m) => e164(m)!))];
+        // Compared without deepEqual's diff of 16,000 entries, and not shrunk (each run is large).
+        const differ = expected.findIndex((m, i) => checked.value[i] !== m);
+        assert.ok(checked.value.length === expected.length && differ === -1, `kept ${checked.value.length} numbers, expected ${expected.length}; first difference at ${differ}`);
+      }),
+      { numRuns: 6, endOnFailure: true },
+    );
   });
 
   it('withoutRepeats keeps first occurrences as a Set<string> would, and returns the list itself when nothing repeats', () => {
