@@ -146,19 +146,25 @@ export function validateWithClassValidator<T extends object>(cls: Type<T>, input
   return problemsOf(dto, validateSync(dto, CLASS_VALIDATOR_OPTIONS));
 }
 
+/** @internal A throwing getter or proxy: the input cannot even be read. */
+export function unreadableInput(): ChonrySmsValidationError {
+  return new ChonrySmsValidationError([{ path: '(input)', message: 'could not be read as a plain object' }]);
+}
+
 /**
  * Turns a plain object (or a DTO instance) into a validated DTO with class-validator, before any
  * I/O. Unknown fields are refused, so a typo such as `templateID`
  * cannot silently fall back to a default. Throws `ChonrySmsValidationError` listing every problem.
  */
 export function validateInput<T extends object>(cls: Type<T>, input: unknown): T {
-  keepStringMethodsFast();
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new ChonrySmsValidationError([{ path: '(input)', message: `must be an object (got ${describeType(input)})` }]);
-  }
   let dto: T;
   let errors: ValidationError[];
   try {
+    keepStringMethodsFast();
+    // Inside the try: `Array.isArray` of a revoked Proxy throws.
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw new ChonrySmsValidationError([{ path: '(input)', message: `must be an object (got ${describeType(input)})` }]);
+    }
     const copied = !(input instanceof cls);
     // Only a fresh copy (plain data properties of exactly `cls`) takes the plan: an instance of
     // `cls` may be a subclass with rules of its own, or a proxy whose reads change.
@@ -188,8 +194,7 @@ export function validateInput<T extends object>(cls: Type<T>, input: unknown): T
     errors = validateSync(dto, CLASS_VALIDATOR_OPTIONS);
   } catch (err) {
     if (err instanceof ChonrySmsValidationError) throw err;
-    // A throwing getter or proxy: the input cannot even be read.
-    throw new ChonrySmsValidationError([{ path: '(input)', message: 'could not be read as a plain object' }]);
+    throw unreadableInput();
   }
   if (errors.length > 0) throw new ChonrySmsValidationError(problemsOf(dto, errors));
   return dto;

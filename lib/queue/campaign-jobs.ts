@@ -1,5 +1,5 @@
 import { checkedCommonFields, checkedMessages, normalizedField } from '../chonry-sms.request';
-import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, validateInput } from '../dto';
+import { SendBulkSmsDto, SendPersonalizedBulkSmsDto, SendPersonalizedSmsDto, SendSmsDto, unreadableInput, validateInput } from '../dto';
 import type { BulkItems } from '../bulk/bulk-runner';
 import type { PersonalizedMessage } from '../validation';
 import { isDate } from '../realm';
@@ -37,9 +37,18 @@ function chunk<C extends { readonly length: number }>(list: BulkItems<C>, size: 
   return out;
 }
 
+/** Whether `input` is a personalised send's; input that cannot even be asked is invalid input. */
+function hasMessages(input: unknown): boolean {
+  try {
+    return typeof input === 'object' && input !== null && 'messages' in input;
+  } catch {
+    throw unreadableInput();
+  }
+}
+
 /** Validates input of any size (bad input never enters the queue) and splits it per provider request. */
 export function planCampaign(input: SendSmsDto | SendPersonalizedSmsDto, sizeOf: (personalized: boolean) => number): CampaignPlan {
-  const personalized = typeof input === 'object' && input !== null && 'messages' in input;
+  const personalized = hasMessages(input);
   const dto = personalized ? validateInput(SendPersonalizedBulkSmsDto, input) : validateInput(SendBulkSmsDto, input);
   const checked = checkedCommonFields(dto);
   const schedule = checked.scheduleSendTime;

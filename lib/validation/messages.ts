@@ -1,6 +1,6 @@
 import { DigitStringSet } from './digit-string-set';
 import { checkMobile, isNormalizedShape, MAX_MESSAGES_PER_REQUEST, validMobile } from './mobile';
-import { Checked, describeType, Problem } from './problem';
+import { Checked, describeType, Problem, readList } from './problem';
 import { checkVariables, variableProblem } from './variables';
 
 export interface PersonalizedMessage {
@@ -150,16 +150,19 @@ function wellFormedMessage(item: unknown, out: MessageListBuilder): string | und
  * Validates personalised messages: 1..max entries, each `{ mobile, variables }`, mobiles unique
  * after normalisation. Returns the messages with normalised mobiles, or the problems found.
  */
-export function checkMessages(list: unknown, field = 'messages', max = MAX_MESSAGES_PER_REQUEST): Checked<MessageList> {
-  if (!Array.isArray(list)) {
-    return { value: MessageList.EMPTY, problems: [{ path: field, message: `must be an array of { mobile, variables } (got ${describeType(list)})` }] };
+export function checkMessages(input: unknown, field = 'messages', max = MAX_MESSAGES_PER_REQUEST): Checked<MessageList> {
+  if (!Array.isArray(input)) {
+    return { value: MessageList.EMPTY, problems: [{ path: field, message: `must be an array of { mobile, variables } (got ${describeType(input)})` }] };
   }
   const problems: Problem[] = [];
-  if (list.length === 0) problems.push({ path: field, message: 'must contain at least 1 message' });
-  if (list.length > max) {
-    problems.push({ path: field, message: `may contain at most ${max} messages per request (got ${list.length})` });
+  // The length and each message read once (see readList): the builder's capacity is the list's length.
+  const length = input.length;
+  if (length === 0) problems.push({ path: field, message: 'must contain at least 1 message' });
+  if (length > max) {
+    problems.push({ path: field, message: `may contain at most ${max} messages per request (got ${length})` });
     return { value: MessageList.EMPTY, problems };
   }
+  const list = readList(input, length);
   // Membership in the fast path is a table of numbers; the index of a repeat's first occurrence is
   // only needed to name it, so the map of mobile → index is built the first time it is.
   const seen = new DigitStringSet(list.length);
@@ -213,10 +216,12 @@ export function checkMessages(list: unknown, field = 'messages', max = MAX_MESSA
  * and their variables (what the provider splits on must still not be in them), not each mobile
  * against its numbering plan.
  */
-export function checkQueuedMessages(list: unknown, field = 'messages', max = MAX_MESSAGES_PER_REQUEST): Checked<MessageList> {
-  if (!Array.isArray(list) || list.length === 0 || list.length > max) {
+export function checkQueuedMessages(input: unknown, field = 'messages', max = MAX_MESSAGES_PER_REQUEST): Checked<MessageList> {
+  const length = Array.isArray(input) ? input.length : 0;
+  if (length === 0 || length > max) {
     return { value: MessageList.EMPTY, problems: [{ path: field, message: `must be an array of 1 to ${max} messages (a queued job is checked only for its shape)` }] };
   }
+  const list = readList(input as unknown[], length);
   const changed = (i: number, what: string): Checked<MessageList> => ({ value: MessageList.EMPTY, problems: [{ path: `${field}[${i}]`, message: `${what}; the job was changed after it was queued` }] });
   const out = new MessageListBuilder(list.length);
   const seen = new DigitStringSet(list.length);

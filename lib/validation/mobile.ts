@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { PARTITION_FROM, valuesFor, withoutRepeats } from './digit-string-set';
 import { e164DigitsOf } from './numbering-plans';
-import { Checked, describeType, echo, Problem } from './problem';
+import { Checked, describeType, echo, Problem, readList } from './problem';
 
 /** Per-request limits of the provider. */
 export const MAX_MOBILES_PER_REQUEST = 50_000;
@@ -83,15 +83,16 @@ export function checkMobiles(
   if (!Array.isArray(list)) {
     return { value: [], problems: [{ path: field, message: `must be an array of phone numbers (got ${describeType(list)})` }] };
   }
-  if (list.length === 0) problems.push({ path: field, message: 'must contain at least 1 number' });
-  if (list.length > max) {
-    problems.push({ path: field, message: `may contain at most ${max} numbers per request (got ${list.length})` });
+  // One read of the length and of each element (a getter or proxy cannot show the check one number
+  // and the request another): the list is copied once, checked in the copy, and the copy holds the
+  // normalised numbers. Never the caller's array: a bulk send builds later requests after it may have changed.
+  const length = list.length;
+  if (length === 0) problems.push({ path: field, message: 'must contain at least 1 number' });
+  if (length > max) {
+    problems.push({ path: field, message: `may contain at most ${max} numbers per request (got ${length})` });
     return { value: [], problems };
   }
-  // One read of each element (a getter or proxy cannot show the check one number and the request
-  // another): the list is copied once, checked in the copy, and the copy holds the normalised
-  // numbers. Never the caller's array: a bulk send builds later requests after it may have changed.
-  const value = list.slice() as unknown[];
+  const value = readList(list, length);
   // A long list's numbers' values, as the check reads them, for the repeat check (index = kept).
   const values = value.length >= PARTITION_FROM ? valuesFor(value.length) : undefined;
   let kept = 0;
@@ -118,10 +119,11 @@ export function isNormalizedShape(s: unknown): boolean {
  * changed or corrupt job) are refused as invalid input before anything is sent.
  */
 export function checkQueuedMobiles(list: unknown, field = 'mobiles', max = MAX_MOBILES_PER_REQUEST): Checked<string[]> {
-  if (!Array.isArray(list) || list.length === 0 || list.length > max) {
+  const length = Array.isArray(list) ? list.length : 0;
+  if (length === 0 || length > max) {
     return { value: [], problems: [{ path: field, message: `must be an array of 1 to ${max} normalised numbers (a queued job is checked only for its shape)` }] };
   }
-  const copy = list.slice() as unknown[]; // one read per element
+  const copy = readList(list as unknown[], length); // one read per element
   for (let i = 0; i < copy.length; i++) {
     if (!isNormalizedShape(copy[i])) return { value: [], problems: [{ path: `${field}[${i}]`, message: `${echo(copy[i])} is not a normalised number (1–15 digits); the job was changed after it was queued` }] };
   }

@@ -61,3 +61,16 @@ export function describeType(value: unknown): string {
 export function optionKey(key: string): string {
   return isHidden(key) ? '<a key that contains the secret>' : key.length > MAX_ECHO ? `${key.slice(0, MAX_ECHO)}…` : key;
 }
+
+/**
+ * The first `length` elements of an array, each read once by index, into a plain array of the
+ * module's own: what every later check and the request then see. Not the list's own `slice` or
+ * iterator (an array, an Array subclass or a Proxy may carry others, and `Array.prototype.slice`
+ * would build its result with the list's `constructor`), and the length read once by the caller,
+ * who checks it against the limit before anything is copied.
+ */
+export function readList(list: readonly unknown[], length: number): unknown[] {
+  const out = new Array<unknown>(length);
+  for (let i = 0; i < length; i++) out[i] = list[i];
+  return out;
+}

@@ -1,4 +1,4 @@
-import { Checked, describeType, echo, Problem } from './problem';
+import { Checked, describeType, echo, Problem, readList } from './problem';
 
 /** The separator the module joins variables with; the provider also splits on `$$`. */
 export const VARIABLE_SEPARATOR = '##';
@@ -33,7 +33,7 @@ export function checkVariables(input: unknown, field = 'variables'): Checked<str
   if (!Array.isArray(input)) {
     return { value: [], problems: [{ path: field, message: `must be an array of strings (got ${describeType(input)})` }] };
   }
-  const list: unknown[] = Array.from(input as unknown[]);
+  const list = readList(input, input.length);
   const problems: Problem[] = [];
   if (list.length === 0) problems.push({ path: field, message: 'must contain at least 1 variable' });
   for (let i = 0; i < list.length; i++) {

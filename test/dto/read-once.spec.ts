@@ -26,6 +26,21 @@ function changingAt(values: string[], at: number, first: string, later: string):
 
 const LONG = 'x'.repeat(500);
 
+/** A Proxy over `target` whose `length` reads 1 for its first `small` reads, then the real length. */
+function lengthLies<T>(target: T[], small: number): T[] {
+  let reads = 0;
+  return new Proxy(target, { get: (t, k, r) => (k === 'length' ? (reads++ < small ? 1 : t.length) : Reflect.get(t, k, r)) });
+}
+
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 describe('input that changes between validation and the request', () => {
   let sandbox: ChonrySmsSandbox;
   let app: INestApplication;
@@ -103,6 +118,46 @@ describe('input that changes between validation and the request', () => {
       const [m] = sandbox.messages;
       assert.deepEqual([m.sign, m.templateId, m.senderId ?? undefined, m.scheduleSendTime], ['【Ok】', '7', undefined, undefined], `k=${k}`);
     }
+  });
+
+  it('a list is read by the module, once: not by its own slice or iterator, its length read once', async () => {
+    const mobiles = ['447911123456'];
+    Object.defineProperty(mobiles, 'slice', { value: () => ['999', '447911123457'] });
+    const variables = ['a'];
+    Object.defineProperty(variables, Symbol.iterator, {
+      value: function* () {
+        for (;;) yield 'b##c';
+      },
+    });
+    await sms.send({ mobiles, variables });
+    assert.deepEqual(sandbox.messages.map((m) => [m.mobile, m.variables]), [['447911123456', ['a']]]);
+
+    // A length that reads 1 when checked against the limit and 50,001 after: never a request past 50,000.
+    sandbox.reset();
+    const many = Array.from({ length: 50_001 }, (_, i) => String(447911000000 + i));
+    const outcome = await sms.send({ mobiles: lengthLies(many, 2), variables: ['a'] }).then(() => undefined, (err: unknown) => err);
+    if (outcome !== undefined) assert.ok(outcome instanceof ChonrySmsValidationError, String(outcome));
+    for (const r of sandbox.requests) assert.ok(r.fields.mobile.split(',').length <= 50_000, 'a request past the limit');
+  });
+
+  it('personalised messages whose list length changes keep their own variables, sent or queued', async () => {
+    const messages = [0, 1, 2].map((i) => ({ mobile: String(447911000000 + i), variables: [`v${i}`] }));
+    const own = new Map(messages.map((m) => [m.mobile, m.variables]));
+    const outcome = await sms.sendPersonalized({ messages: lengthLies(messages, 4) }).then(() => undefined, (err: unknown) => err);
+    if (outcome !== undefined) assert.ok(outcome instanceof ChonrySmsValidationError, String(outcome));
+    for (const m of sandbox.messages) assert.deepEqual(m.variables, own.get(m.mobile), m.mobile);
+    const plan = planCampaign({ messages: lengthLies(messages, 4) }, () => 10);
+    for (const m of plan.chunks.flatMap((c) => c.messages ?? [])) assert.deepEqual(m.variables, own.get(m.mobile), m.mobile);
+  });
+
+  it('input that cannot be read at all is invalid input, from the service and the queue alike', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const err = await rejectionOf(sms.send(proxy as SendSmsDto));
+    assert.ok(err instanceof ChonrySmsValidationError, `${err.name}: ${err.message}`);
+    const asking = new Proxy({}, { has: () => { throw new RangeError('boom'); } });
+    assert.ok(thrown(() => planCampaign(asking as SendSmsDto, () => 10)) instanceof ChonrySmsValidationError);
+    assert.equal(sandbox.requests.length, 0);
   });
 
   it('a Proxy that hides __proto__ from the first look never chooses the DTO prototype', async () => {
