@@ -272,8 +272,7 @@ class LazyDfa {
     if (i < end) {
       const digit = s.charCodeAt(i) - 48;
       if (digit < 0 || digit > 9) return false;
-      let to = this.next[state * 10 + digit];
-      if (to === UNKNOWN) to = this.step(state, digit);
+      const to = this.stepFrom(state, digit);
       if (to === UNKNOWN) return undefined;
       state = to;
       value = value * 10 + digit;
@@ -284,14 +283,18 @@ class LazyDfa {
 
   /** The state after `first` then `second`, by single steps, kept in `pairs`; UNKNOWN if too big. */
   private pairStep(state: number, first: number, second: number): number {
-    let middle = this.next[state * 10 + first];
-    if (middle === UNKNOWN) middle = this.step(state, first);
+    const middle = this.stepFrom(state, first);
     if (middle === UNKNOWN) return UNKNOWN;
-    let to = middle === DEAD ? DEAD : this.next[middle * 10 + second];
-    if (to === UNKNOWN) to = this.step(middle, second);
+    const to = middle === DEAD ? DEAD : this.stepFrom(middle, second);
     if (to === UNKNOWN) return UNKNOWN;
     this.pairs[state * 100 + first * 10 + second] = to;
     return to;
+  }
+
+  /** The state after one digit, from the table or worked out (`step`); UNKNOWN if too big. */
+  private stepFrom(state: number, digit: number): number {
+    const to = this.next[state * 10 + digit];
+    return to === UNKNOWN ? this.step(state, digit) : to;
   }
 
   private step(state: number, digit: number): number {

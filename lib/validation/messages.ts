@@ -36,7 +36,7 @@ export class MessageList {
   static of(messages: readonly { mobile: string; variables: readonly string[] }[]): MessageList {
     const builder = new MessageListBuilder(messages.length);
     for (const { mobile, variables } of messages) {
-      for (const v of variables) builder.variables.push(v);
+      builder.pushVariables(variables);
       builder.add(mobile);
     }
     return builder.build();
@@ -91,6 +91,11 @@ class MessageListBuilder {
 
   get count(): number {
     return this.mobiles.length;
+  }
+
+  /** Pushes a message's variables that were read (and checked, where they must be) already. */
+  pushVariables(variables: readonly string[]): void {
+    for (const v of variables) this.variables.push(v);
   }
 
   /** Ends the message whose variables were pushed since the last `add`. */
@@ -204,7 +209,7 @@ export function checkMessages(input: unknown, field = 'messages', max = MAX_MESS
       problems.push({ path: `${path}.mobile`, message: `${m.mobile} is already the recipient of ${field}[${firstIndexOf.get(m.mobile)}]; each mobile may appear once` });
       continue;
     }
-    for (const variable of v.value) out.variables.push(variable);
+    out.pushVariables(v.value);
     keep(m.mobile, i);
   }
   return { value: problems.length ? MessageList.EMPTY : out.build(), problems };

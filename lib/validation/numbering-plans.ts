@@ -205,8 +205,8 @@ export function e164DigitsOf(digits: string, values?: Float64Array, index = 0): 
     const plan = countryPlan(plans, s, at) ?? plans.main;
     const patterns = plan.hasTypes ? plan.typed : plan.nationalNumber;
     if (!patterns.matches(s, at)) return undefined;
-    // The common case, nothing stripped: the input is already the answer.
     if (stripped !== undefined) return digits.slice(0, length) + stripped;
+    // The common case, nothing stripped: the input is already the answer.
     if (values !== undefined && digits.length <= MAX_EXACT_DIGITS && patterns.value !== 0) values[index] = code * POWERS_OF_TEN[digits.length - length] + patterns.value;
     return digits;
   }
